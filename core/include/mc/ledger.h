@@ -1,0 +1,231 @@
+/* The ledger: a deterministic state machine over accounts, stored in LMDB.
+ *
+ * mc_ledger_apply_batch() applies already-decoded-and-verified transactions
+ * in one write transaction and one durable commit (the node's group commit);
+ * the auditor and the tests replay a log through the same function. A
+ * transaction is checked completely before anything is written, so a
+ * rejected one leaves no trace; rejected transactions are answered but not
+ * logged. Applying a transaction whose tx_id is already in the log answers
+ * the original result with `duplicate` set and changes nothing.
+ *
+ * The rules, in the order they are checked (the first failure is the answer):
+ *
+ *  every kind: signatures verified (NOT_VERIFIED); body.ledger_id is this
+ *   ledger's (WRONG_LEDGER); already applied (duplicate, OK); not_after != 0
+ *   and now > not_after (EXPIRED).
+ *
+ *  Structure is mc_tx_decode()'s job (MALFORMED there: key sizes, a kind,
+ *   the limits of SetLimits); apply sees only well-formed bodies.
+ *
+ *  Transfer: payer == payee (SELF_TRANSFER); amount <= 0 (AMOUNT_NOT_POSITIVE); memo > 140 bytes
+ *   (MEMO_TOO_LONG); memo not UTF-8 (MEMO_NOT_UTF8); request_id set
+ *   (UNKNOWN_REQUEST); payer unknown (UNKNOWN_PAYER); payee unknown
+ *   (UNKNOWN_PAYEE); signatures: for a SYSTEM payer the steward rule below,
+ *   otherwise the payer must sign (MISSING_SIGNATURE) and nobody else
+ *   (UNEXPECTED_SIGNER); payer closed (PAYER_CLOSED), frozen (PAYER_FROZEN);
+ *   payee closed (PAYEE_CLOSED), frozen (PAYEE_FROZEN); payer balance - amount
+ *   or payee balance + amount overflows (AMOUNT_OVERFLOW); payer balance -
+ *   amount < payer min (EXCEEDS_CREDIT_LIMIT); payee balance + amount > payee
+ *   max (EXCEEDS_CEILING).
+ *
+ *  The steward rule (OpenAccount, SetLimits, SetStatus, SYSTEM payers): every
+ *   signer is a steward (NOT_A_STEWARD; for OpenAccount the new key may sign
+ *   too), and at least `quorum` stewards signed (QUORUM_NOT_MET).
+ *
+ *  OpenAccount: handle valid
+ *   (HANDLE_INVALID); kind MEMBER..SYSTEM (KIND_INVALID); limits, when given,
+ *   min <= 0 <= max (LIMITS_INVALID); steward rule; key already has an account
+ *   (ACCOUNT_EXISTS); handle taken (HANDLE_TAKEN).
+ *
+ *  SetLimits: min <= 0 <= max (LIMITS_INVALID); steward rule; account unknown (UNKNOWN_ACCOUNT);
+ * account closed (ACCOUNT_CLOSED). A limit set past the balance blocks further payments in that
+ * direction; it never moves money.
+ *
+ *  SetStatus: status ACTIVE, FROZEN or CLOSED
+ *   (STATUS_INVALID); steward rule; account unknown (UNKNOWN_ACCOUNT); account
+ *   closed (ACCOUNT_CLOSED); same status (STATUS_UNCHANGED); CLOSED with a
+ *   non-zero balance (CLOSE_NONZERO_BALANCE).
+ *
+ * Threads: one thread applies at a time; queries may run from any thread
+ * concurrently with it (each uses its own LMDB read transaction). */
+#ifndef MC_LEDGER_H
+#define MC_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mc/crypto.h"
+#include "mc/tx.h"
+#include "mc/types.h"
+
+#define MC_STEWARDS_MAX 32u
+#define MC_UNIT_NAME_MAX 32u
+#define MC_UNIT_SYMBOL_MAX 8u
+#define MC_COMMUNITY_MAX 128u
+#define MC_BATCH_MAX 8192u /* transactions in one apply_batch call */
+
+typedef struct mc_ledger mc_ledger;
+
+typedef struct mc_ledger_options {
+    bool no_sync;            /* no fsync on commit: benchmarks and tests only */
+    uint64_t map_size_bytes; /* initial LMDB map size; 0: 64 MiB */
+    uint64_t map_size_max;   /* the map never grows past this; 0: 1 TiB */
+} mc_ledger_options;
+
+typedef struct mc_genesis_params {
+    const char *community;                   /* free text, <= MC_COMMUNITY_MAX bytes UTF-8 */
+    const char *unit_name;                   /* 1..MC_UNIT_NAME_MAX bytes UTF-8, e.g. "grain" */
+    const char *unit_symbol;                 /* 1..MC_UNIT_SYMBOL_MAX bytes UTF-8, e.g. "g" */
+    unsigned decimals;                       /* 0..MC_DECIMALS_MAX */
+    mc_limits default_limits[MC_KIND_COUNT]; /* index: kind - 1 */
+    const uint8_t (*stewards)[MC_PUBLIC_KEY_BYTES];
+    size_t steward_count; /* 1..MC_STEWARDS_MAX, distinct keys */
+    unsigned quorum;      /* 1..steward_count */
+    mc_visibility visibility;
+    uint8_t node_public_key[MC_PUBLIC_KEY_BYTES];
+    int64_t created_at; /* unix seconds */
+} mc_genesis_params;
+
+/* Reasonable defaults for a SEL: unit "unit"/"u", 2 decimals, members
+ * -300.00..+3000.00, businesses and commons -5000.00..+50000.00, SYSTEM
+ * unlimited, visibility open, quorum 1. The caller sets the stewards and the
+ * node key. */
+void mc_genesis_params_default(mc_genesis_params *p);
+
+/* Create a new ledger in directory `dir` (created if missing) with the given
+ * genesis; the genesis record is written durably. Returns MC_ERR_OK,
+ * MC_ERR_CONFIG_INVALID, MC_ERR_LEDGER_EXISTS, MC_ERR_STORAGE_IO,
+ * MC_ERR_STORAGE_FULL or MC_ERR_NO_MEMORY. `opts` may be NULL. */
+int mc_ledger_create(const char *dir, const mc_genesis_params *params,
+                     const mc_ledger_options *opts, mc_ledger **out);
+
+/* Open an existing ledger. MC_ERR_NO_LEDGER when `dir` holds none,
+ * MC_ERR_CORRUPT when its records do not decode. */
+int mc_ledger_open(const char *dir, const mc_ledger_options *opts, mc_ledger **out);
+
+/* Close, after every query and apply has returned. NULL is a no-op. */
+void mc_ledger_close(mc_ledger *ledger);
+
+typedef struct mc_ledger_info {
+    uint8_t ledger_id[MC_LEDGER_ID_BYTES];
+    char community[MC_COMMUNITY_MAX + 1];
+    char unit_name[MC_UNIT_NAME_MAX + 1];
+    char unit_symbol[MC_UNIT_SYMBOL_MAX + 1];
+    unsigned decimals;
+    mc_visibility visibility;
+    uint8_t node_public_key[MC_PUBLIC_KEY_BYTES];
+    int64_t created_at;
+    mc_limits default_limits[MC_KIND_COUNT];
+    uint8_t stewards[MC_STEWARDS_MAX][MC_PUBLIC_KEY_BYTES];
+    size_t steward_count;
+    unsigned quorum;
+    uint64_t height;   /* entries in the log */
+    uint64_t map_size; /* current LMDB map size, bytes */
+} mc_ledger_info;
+
+int mc_ledger_get_info(mc_ledger *ledger, mc_ledger_info *out);
+
+/* The genesis record exactly as stored (its SHA-256 is the ledger id), in a
+ * new malloc'd buffer. */
+int mc_ledger_genesis_bytes(mc_ledger *ledger, uint8_t **out, size_t *out_len);
+
+/* The outcome of one transaction, with what a message needs to name the
+ * account, the amount and the limit involved. */
+typedef struct mc_result {
+    int code;        /* mc_err; MC_ERR_OK when applied */
+    bool duplicate;  /* applied earlier: this is the original result */
+    uint64_t height; /* log height when applied, else 0 */
+    uint8_t tx_id[MC_TX_ID_BYTES];
+    /* Context of a refusal, when it concerns an account: */
+    bool has_account;
+    uint8_t account[MC_PUBLIC_KEY_BYTES];
+    char handle[MC_HANDLE_LEN_MAX + 1]; /* "" when unknown */
+    int64_t amount;                     /* the amount involved */
+    int64_t balance;                    /* the account's balance before */
+    int64_t limit;                      /* the limit that refused it */
+} mc_result;
+
+/* Apply `n` (<= MC_BATCH_MAX) decoded and verified transactions in order, in
+ * one LMDB write transaction and one durable commit, at time `now` (unix
+ * seconds, recorded in each log entry). Later transactions see the effects of
+ * earlier ones in the same batch. results[i] receives transaction i's
+ * outcome. Returns MC_ERR_OK when the batch is durable (each result then says
+ * applied or refused), or MC_ERR_STORAGE_FULL / MC_ERR_STORAGE_IO /
+ * MC_ERR_NO_MEMORY when it could not be made durable: then nothing was
+ * applied and every result carries that code. A full map grows (up to
+ * map_size_max) and the batch is retried transparently. */
+int mc_ledger_apply_batch(mc_ledger *ledger, mc_tx *const *txs, size_t n, int64_t now,
+                          mc_result *results);
+
+/* A batch of one. */
+int mc_ledger_apply(mc_ledger *ledger, mc_tx *tx, int64_t now, mc_result *result);
+
+/* One line describing `r` in words, with amounts in the ledger's unit:
+ * "paying 50.00 g would take alice to -320.00 g, below the credit limit of
+ * -300.00 g". Returns the length written (snprintf-like). */
+int mc_result_describe(const mc_result *r, unsigned decimals, const char *symbol, char *buf,
+                       size_t len);
+
+/* Queries. Each runs in its own read transaction. NOT_FOUND when absent. */
+int mc_ledger_get_account(mc_ledger *ledger, const uint8_t key[MC_PUBLIC_KEY_BYTES],
+                          mc_account *out);
+int mc_ledger_find_handle(mc_ledger *ledger, const char *handle, mc_account *out);
+
+/* Calls `cb` for each account in key order, starting after `after_key` (NULL:
+ * from the first), at most `limit` times (0: no limit). A non-zero return
+ * from `cb` stops the walk and is returned. */
+typedef int (*mc_account_cb)(const mc_account *account, void *ctx);
+int mc_ledger_list_accounts(mc_ledger *ledger, const uint8_t *after_key, size_t limit,
+                            mc_account_cb cb, void *ctx);
+
+typedef struct mc_history_item {
+    uint64_t height;
+    int64_t delta;         /* change of this account's balance */
+    int64_t balance_after; /* its balance after the transaction */
+} mc_history_item;
+
+/* An account's history, newest first, starting below `before_height`
+ * (0: from the newest), at most `limit` items (0: no limit). */
+typedef int (*mc_history_cb)(const mc_history_item *item, void *ctx);
+int mc_ledger_history(mc_ledger *ledger, const uint8_t key[MC_PUBLIC_KEY_BYTES],
+                      uint64_t before_height, size_t limit, mc_history_cb cb, void *ctx);
+
+int mc_ledger_height(mc_ledger *ledger, uint64_t *out);
+
+/* The height at which `tx_id` was applied; NOT_FOUND when never applied. */
+int mc_ledger_find_tx(mc_ledger *ledger, const uint8_t tx_id[MC_TX_ID_BYTES], uint64_t *height);
+
+/* The log entry at `height` (1..height) exactly as stored, in a new malloc'd
+ * buffer (its leaf hash is mc_merkle_leaf_hash of these bytes). */
+int mc_ledger_get_entry(mc_ledger *ledger, uint64_t height, uint8_t **out, size_t *out_len);
+
+/* A decoded log entry. */
+typedef struct mc_entry {
+    uint64_t height;
+    int64_t time;
+    int result;
+    mc_tx *tx; /* owned */
+} mc_entry;
+/* Decode log entry bytes. MC_ERR_MALFORMED when they do not decode. */
+int mc_entry_decode(const uint8_t *bytes, size_t len, mc_entry *out);
+void mc_entry_clear(mc_entry *entry);
+
+/* The RFC 9162 root of the log's first `size` entries (size <= height). */
+int mc_ledger_root(mc_ledger *ledger, uint64_t size, uint8_t out[MC_HASH_BYTES]);
+
+/* Check every invariant over the whole store: balances sum to 0; each
+ * account's limits are valid and its balance within them (or outside only on
+ * the side a later limit change put it, never moved there by a payment);
+ * handles and accounts correspond one to one; the log is gap-free from 1 to
+ * the height, each entry decodes and its tx_id appears once in the id index,
+ * pointing at it; the Merkle leaves match the entries; each account's history
+ * sums to its balance. Returns MC_ERR_OK, or MC_ERR_INVARIANT with the first
+ * violation written into `why` (may be NULL), or a storage error. */
+int mc_ledger_check(mc_ledger *ledger, char *why, size_t why_len);
+
+/* The last storage failure in words ("mdb_txn_commit: Input/output error"),
+ * or "". Valid until the next call on the ledger. */
+const char *mc_ledger_last_error(mc_ledger *ledger);
+
+#endif

@@ -1,0 +1,103 @@
+/* Transactions: building and signing bodies (wallet, tests, benchmarks) and
+ * decoding and verifying signed transactions (node, auditor).
+ *
+ * Life of a transaction on the node: mc_tx_decode() the SignedTx bytes from
+ * the network, mc_tx_verify() its signatures (thread-safe, run on worker
+ * threads), then mc_ledger_apply_batch(). The body is kept as the exact bytes
+ * that were signed. */
+#ifndef MC_TX_H
+#define MC_TX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mc/crypto.h"
+#include "mc/types.h"
+
+/* Bounds on what a decoder accepts. */
+#define MC_TX_BYTES_MAX 65536u /* a whole SignedTx */
+#define MC_TX_SIGS_MAX 16u     /* signatures on one transaction */
+
+typedef enum mc_tx_kind {
+    MC_TX_OPEN_ACCOUNT = 10,
+    MC_TX_TRANSFER = 11,
+    MC_TX_SET_LIMITS = 12,
+    MC_TX_SET_STATUS = 13,
+} mc_tx_kind;
+
+/* A transaction body to encode. Pointers are borrowed for the call only. */
+typedef struct mc_body {
+    uint8_t ledger_id[MC_LEDGER_ID_BYTES];
+    uint64_t nonce;
+    int64_t not_after; /* unix seconds; 0 = never expires */
+    mc_tx_kind kind;
+    union {
+        struct {
+            uint8_t public_key[MC_PUBLIC_KEY_BYTES];
+            const char *handle;
+            mc_account_kind kind;
+            bool has_limits; /* false: the ledger's defaults for `kind` */
+            mc_limits limits;
+        } open_account;
+        struct {
+            uint8_t payer[MC_PUBLIC_KEY_BYTES];
+            uint8_t payee[MC_PUBLIC_KEY_BYTES];
+            int64_t amount;
+            const uint8_t *memo; /* may be NULL */
+            size_t memo_len;
+        } transfer;
+        struct {
+            uint8_t account[MC_PUBLIC_KEY_BYTES];
+            mc_limits limits;
+        } set_limits;
+        struct {
+            uint8_t account[MC_PUBLIC_KEY_BYTES];
+            mc_account_status status;
+        } set_status;
+    } u;
+} mc_body;
+
+/* Serialize `body` into a new malloc'd buffer (*out, *out_len); the caller
+ * frees it. Encodes what it is given: validation is the ledger's job.
+ * Returns MC_ERR_OK, MC_ERR_INVALID_ARGUMENT (unknown kind, NULL handle) or
+ * MC_ERR_NO_MEMORY. */
+int mc_body_encode(const mc_body *body, uint8_t **out, size_t *out_len);
+
+/* Sign `body` (exact bytes) with each of `n` key pairs and serialize the
+ * SignedTx into a new malloc'd buffer. The ledger id is read from the body;
+ * a body that does not decode gives MC_ERR_MALFORMED. */
+int mc_tx_sign(const uint8_t *body, size_t body_len, const mc_keypair *const *keys, size_t n,
+               uint8_t **out, size_t *out_len);
+
+/* A decoded signed transaction (opaque). */
+typedef struct mc_tx mc_tx;
+
+/* Decode SignedTx bytes and the body inside. The result owns copies of
+ * everything; `bytes` may be freed after the call. Returns MC_ERR_OK,
+ * MC_ERR_MALFORMED (undecodable, too large, a key or signature of the wrong
+ * size, no kind, more than MC_TX_SIGS_MAX signatures, one key signing twice)
+ * or MC_ERR_NO_MEMORY. */
+int mc_tx_decode(const uint8_t *bytes, size_t len, mc_tx **out);
+
+/* Build an mc_tx from a body and its signatures given apart, as a log entry
+ * or an export holds them. Same errors as mc_tx_decode(). */
+int mc_tx_from_parts(const uint8_t *body, size_t body_len, const uint8_t (*keys)[32],
+                     const uint8_t (*sigs)[64], size_t n, mc_tx **out);
+
+/* Verify every signature over "mc/tx/v1" || body.ledger_id || body.
+ * Returns MC_ERR_OK (and marks the transaction verified) or
+ * MC_ERR_BAD_SIGNATURE. Safe to call from any thread on distinct txs. */
+int mc_tx_verify(mc_tx *tx);
+
+bool mc_tx_is_verified(const mc_tx *tx);
+const uint8_t *mc_tx_id_of(const mc_tx *tx); /* 32 bytes, valid as long as tx */
+mc_tx_kind mc_tx_kind_of(const mc_tx *tx);
+/* The SignedTx bytes, re-serialized (the body inside is the exact signed
+ * bytes). New malloc'd buffer. */
+int mc_tx_encode(const mc_tx *tx, uint8_t **out, size_t *out_len);
+
+/* NULL is a no-op. */
+void mc_tx_free(mc_tx *tx);
+
+#endif

@@ -1,0 +1,66 @@
+/* The ledger object and the pieces of the state machine shared by
+ * genesis.c, apply.c, log.c, ledger.c, query.c and check.c. Private to core. */
+#ifndef MC_LEDGER_INTERNAL_H
+#define MC_LEDGER_INTERNAL_H
+
+#include <pthread.h>
+
+#include "ledger.pb-c.h"
+#include "mc/ledger.h"
+#include "store.pb-c.h"
+#include "store_internal.h"
+#include "tx_internal.h"
+
+struct mc_ledger {
+    mc__store store;
+    uint8_t ledger_id[MC_LEDGER_ID_BYTES];
+    uint8_t *genesis_bytes; /* exactly as stored */
+    size_t genesis_len;
+    Mc__Genesis *genesis;       /* decoded genesis_bytes */
+    Mc__LedgerConfig *config;   /* the configuration in force */
+    pthread_mutex_t write_lock; /* one apply_batch at a time */
+};
+
+/* What one apply needs: the open write transaction and the ledger. */
+typedef struct mc__apply_ctx {
+    mc_ledger *ledger;
+    MDB_txn *txn;
+    uint64_t height; /* height of the last entry; an applied tx gets height + 1 */
+    int64_t now;
+} mc__apply_ctx;
+
+/* Apply one transaction inside ctx->txn. Fills `r`. Returns MC_ERR_OK when
+ * the transaction was applied or refused by a rule (see r->code), or a
+ * storage error that aborts the whole batch. */
+int mc__apply_one(mc__apply_ctx *ctx, mc_tx *tx, mc_result *r);
+
+/* records.c: Account records <-> mc_account. */
+int mc__account_load(mc__store *s, MDB_txn *txn, const uint8_t key[MC_PUBLIC_KEY_BYTES],
+                     mc_account *out);
+int mc__account_decode(const void *data, size_t len, mc_account *out);
+int mc__account_save(mc__store *s, MDB_txn *txn, const mc_account *a);
+
+/* The default limits of `kind` in `config`. MC_ERR_KIND_INVALID when absent. */
+int mc__config_default_limits(const Mc__LedgerConfig *config, int kind, mc_limits *out);
+bool mc__config_is_steward(const Mc__LedgerConfig *config, const uint8_t key[32]);
+bool mc__limits_valid(const mc_limits *l);
+
+/* meta helpers */
+int mc__meta_height(mc__store *s, MDB_txn *txn, uint64_t *height);
+int mc__meta_set_height(mc__store *s, MDB_txn *txn, uint64_t height);
+
+/* log.c: append an applied transaction as entry `height`, with its leaf in
+ * the Merkle tree; add a history item for each account in `touched`. */
+int mc__log_append(mc__apply_ctx *ctx, const mc_tx *tx, uint64_t height);
+int mc__history_add(mc__apply_ctx *ctx, const mc_account *a, uint64_t height, int64_t delta);
+/* The Merkle root over the first `size` leaves, from stored subtrees. */
+int mc__merkle_root(mc__store *s, MDB_txn *txn, uint64_t size, uint8_t out[MC_HASH_BYTES]);
+/* Read the hash stored at (level, index). */
+int mc__merkle_node(mc__store *s, MDB_txn *txn, unsigned level, uint64_t index,
+                    uint8_t out[MC_HASH_BYTES]);
+
+/* genesis.c */
+int mc__genesis_build(const mc_genesis_params *p, uint8_t **out, size_t *out_len);
+int mc__ledger_load_meta(mc_ledger *l, MDB_txn *txn);
+
+#endif

@@ -1,0 +1,295 @@
+/* Transactions: encoding bodies, signing, decoding and verifying SignedTx
+ * (see mc/tx.h). mc_tx_decode() enforces structure (sizes of keys and
+ * signatures, a kind, the fields each kind needs) so that the state machine
+ * only ever sees well-formed bodies and answers with rule errors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mc/error.h"
+#include "tx_internal.h"
+
+#define MC__BYTES(ptr, n) ((ProtobufCBinaryData){.len = (n), .data = (uint8_t *)(ptr)})
+
+static bool key_ok(ProtobufCBinaryData b)
+{
+    return b.len == MC_PUBLIC_KEY_BYTES;
+}
+
+static bool limits_present(const Mc__Limits *l)
+{
+    return l != NULL;
+}
+
+int mc_body_encode(const mc_body *body, uint8_t **out, size_t *out_len)
+{
+    Mc__TxBody b = MC__TX_BODY__INIT;
+    Mc__OpenAccount open = MC__OPEN_ACCOUNT__INIT;
+    Mc__Transfer transfer = MC__TRANSFER__INIT;
+    Mc__SetLimits set_limits = MC__SET_LIMITS__INIT;
+    Mc__SetStatus set_status = MC__SET_STATUS__INIT;
+    Mc__Limits limits = MC__LIMITS__INIT;
+
+    b.ledger_id = MC__BYTES(body->ledger_id, MC_LEDGER_ID_BYTES);
+    b.nonce = body->nonce;
+    b.not_after = body->not_after;
+    switch (body->kind) {
+    case MC_TX_OPEN_ACCOUNT:
+        if (body->u.open_account.handle == NULL) {
+            return MC_ERR_INVALID_ARGUMENT;
+        }
+        open.public_key = MC__BYTES(body->u.open_account.public_key, MC_PUBLIC_KEY_BYTES);
+        open.handle = MC__BYTES(body->u.open_account.handle, strlen(body->u.open_account.handle));
+        open.kind = (Mc__AccountKind)body->u.open_account.kind;
+        if (body->u.open_account.has_limits) {
+            limits.min_balance = body->u.open_account.limits.min_balance;
+            limits.max_balance = body->u.open_account.limits.max_balance;
+            open.limits = &limits;
+        }
+        b.kind_case = MC__TX_BODY__KIND_OPEN_ACCOUNT;
+        b.open_account = &open;
+        break;
+    case MC_TX_TRANSFER:
+        transfer.payer = MC__BYTES(body->u.transfer.payer, MC_PUBLIC_KEY_BYTES);
+        transfer.payee = MC__BYTES(body->u.transfer.payee, MC_PUBLIC_KEY_BYTES);
+        transfer.amount = body->u.transfer.amount;
+        if (body->u.transfer.memo != NULL) {
+            transfer.memo = MC__BYTES(body->u.transfer.memo, body->u.transfer.memo_len);
+        }
+        b.kind_case = MC__TX_BODY__KIND_TRANSFER;
+        b.transfer = &transfer;
+        break;
+    case MC_TX_SET_LIMITS:
+        set_limits.account = MC__BYTES(body->u.set_limits.account, MC_PUBLIC_KEY_BYTES);
+        limits.min_balance = body->u.set_limits.limits.min_balance;
+        limits.max_balance = body->u.set_limits.limits.max_balance;
+        set_limits.limits = &limits;
+        b.kind_case = MC__TX_BODY__KIND_SET_LIMITS;
+        b.set_limits = &set_limits;
+        break;
+    case MC_TX_SET_STATUS:
+        set_status.account = MC__BYTES(body->u.set_status.account, MC_PUBLIC_KEY_BYTES);
+        set_status.status = (Mc__AccountStatus)body->u.set_status.status;
+        b.kind_case = MC__TX_BODY__KIND_SET_STATUS;
+        b.set_status = &set_status;
+        break;
+    default:
+        return MC_ERR_INVALID_ARGUMENT;
+    }
+    size_t len = mc__tx_body__get_packed_size(&b);
+    uint8_t *buf = malloc(len > 0 ? len : 1);
+    if (buf == NULL) {
+        return MC_ERR_NO_MEMORY;
+    }
+    mc__tx_body__pack(&b, buf);
+    *out = buf;
+    *out_len = len;
+    return MC_ERR_OK;
+}
+
+/* Structure a body must have before any rule is checked. */
+static bool body_well_formed(const Mc__TxBody *b)
+{
+    if (b->ledger_id.len != MC_LEDGER_ID_BYTES) {
+        return false;
+    }
+    switch (b->kind_case) {
+    case MC__TX_BODY__KIND_OPEN_ACCOUNT:
+        return key_ok(b->open_account->public_key);
+    case MC__TX_BODY__KIND_TRANSFER:
+        return key_ok(b->transfer->payer) && key_ok(b->transfer->payee);
+    case MC__TX_BODY__KIND_SET_LIMITS:
+        return key_ok(b->set_limits->account) && limits_present(b->set_limits->limits);
+    case MC__TX_BODY__KIND_SET_STATUS:
+        return key_ok(b->set_status->account);
+    default:
+        return false;
+    }
+}
+
+static int tx_new(const uint8_t *body, size_t body_len, mc_tx **out)
+{
+    if (body_len > MC_TX_BYTES_MAX) {
+        return MC_ERR_MALFORMED;
+    }
+    mc_tx *tx = calloc(1, sizeof *tx);
+    if (tx == NULL) {
+        return MC_ERR_NO_MEMORY;
+    }
+    tx->body = malloc(body_len > 0 ? body_len : 1);
+    if (tx->body == NULL) {
+        free(tx);
+        return MC_ERR_NO_MEMORY;
+    }
+    if (body_len > 0) {
+        memcpy(tx->body, body, body_len);
+    }
+    tx->body_len = body_len;
+    tx->decoded = mc__tx_body__unpack(NULL, body_len, tx->body);
+    if (tx->decoded == NULL || !body_well_formed(tx->decoded)) {
+        mc_tx_free(tx);
+        return MC_ERR_MALFORMED;
+    }
+    mc_tx_id(tx->body, tx->body_len, tx->tx_id);
+    *out = tx;
+    return MC_ERR_OK;
+}
+
+/* Adds one signature; MALFORMED on a wrong size, a repeated key or too many. */
+static int tx_add_sig(mc_tx *tx, const uint8_t *key, size_t key_len, const uint8_t *sig,
+                      size_t sig_len)
+{
+    if (key_len != MC_PUBLIC_KEY_BYTES || sig_len != MC_SIGNATURE_BYTES ||
+        tx->sig_count >= MC_TX_SIGS_MAX || mc__tx_signed_by(tx, key)) {
+        return MC_ERR_MALFORMED;
+    }
+    memcpy(tx->keys[tx->sig_count], key, MC_PUBLIC_KEY_BYTES);
+    memcpy(tx->sigs[tx->sig_count], sig, MC_SIGNATURE_BYTES);
+    tx->sig_count++;
+    return MC_ERR_OK;
+}
+
+int mc_tx_from_parts(const uint8_t *body, size_t body_len, const uint8_t (*keys)[32],
+                     const uint8_t (*sigs)[64], size_t n, mc_tx **out)
+{
+    if (n > MC_TX_SIGS_MAX) {
+        return MC_ERR_MALFORMED;
+    }
+    mc_tx *tx = NULL;
+    int rc = tx_new(body, body_len, &tx);
+    for (size_t i = 0; rc == MC_ERR_OK && i < n; i++) {
+        rc = tx_add_sig(tx, keys[i], MC_PUBLIC_KEY_BYTES, sigs[i], MC_SIGNATURE_BYTES);
+    }
+    if (rc != MC_ERR_OK) {
+        mc_tx_free(tx);
+        return rc;
+    }
+    *out = tx;
+    return MC_ERR_OK;
+}
+
+int mc_tx_decode(const uint8_t *bytes, size_t len, mc_tx **out)
+{
+    if (bytes == NULL || len > MC_TX_BYTES_MAX) {
+        return MC_ERR_MALFORMED;
+    }
+    Mc__SignedTx *st = mc__signed_tx__unpack(NULL, len, bytes);
+    if (st == NULL) {
+        return MC_ERR_MALFORMED;
+    }
+    mc_tx *tx = NULL;
+    int rc =
+        st->n_sigs > MC_TX_SIGS_MAX ? MC_ERR_MALFORMED : tx_new(st->body.data, st->body.len, &tx);
+    for (size_t i = 0; rc == MC_ERR_OK && i < st->n_sigs; i++) {
+        const Mc__Signature *s = st->sigs[i];
+        rc = tx_add_sig(tx, s->public_key.data, s->public_key.len, s->signature.data,
+                        s->signature.len);
+    }
+    mc__signed_tx__free_unpacked(st, NULL);
+    if (rc != MC_ERR_OK) {
+        mc_tx_free(tx);
+        return rc;
+    }
+    *out = tx;
+    return MC_ERR_OK;
+}
+
+int mc_tx_sign(const uint8_t *body, size_t body_len, const mc_keypair *const *keys, size_t n,
+               uint8_t **out, size_t *out_len)
+{
+    if (n > MC_TX_SIGS_MAX) {
+        return MC_ERR_INVALID_ARGUMENT;
+    }
+    mc_tx *tx = NULL;
+    int rc = tx_new(body, body_len, &tx);
+    if (rc != MC_ERR_OK) {
+        return rc;
+    }
+    for (size_t i = 0; i < n && rc == MC_ERR_OK; i++) {
+        uint8_t sig[MC_SIGNATURE_BYTES];
+        mc_sign_tx(keys[i], tx->decoded->ledger_id.data, tx->body, tx->body_len, sig);
+        rc = tx_add_sig(tx, mc_keypair_public(keys[i]), MC_PUBLIC_KEY_BYTES, sig, sizeof sig);
+    }
+    if (rc == MC_ERR_OK) {
+        rc = mc_tx_encode(tx, out, out_len);
+    }
+    mc_tx_free(tx);
+    return rc;
+}
+
+int mc_tx_encode(const mc_tx *tx, uint8_t **out, size_t *out_len)
+{
+    Mc__Signature sig_msgs[MC_TX_SIGS_MAX];
+    Mc__Signature *sig_ptrs[MC_TX_SIGS_MAX];
+    Mc__SignedTx st = MC__SIGNED_TX__INIT;
+    for (size_t i = 0; i < tx->sig_count; i++) {
+        mc__signature__init(&sig_msgs[i]);
+        sig_msgs[i].public_key = MC__BYTES(tx->keys[i], MC_PUBLIC_KEY_BYTES);
+        sig_msgs[i].signature = MC__BYTES(tx->sigs[i], MC_SIGNATURE_BYTES);
+        sig_ptrs[i] = &sig_msgs[i];
+    }
+    st.body = MC__BYTES(tx->body, tx->body_len);
+    st.n_sigs = tx->sig_count;
+    st.sigs = sig_ptrs;
+    size_t len = mc__signed_tx__get_packed_size(&st);
+    uint8_t *buf = malloc(len > 0 ? len : 1);
+    if (buf == NULL) {
+        return MC_ERR_NO_MEMORY;
+    }
+    mc__signed_tx__pack(&st, buf);
+    *out = buf;
+    *out_len = len;
+    return MC_ERR_OK;
+}
+
+int mc_tx_verify(mc_tx *tx)
+{
+    if (mc_crypto_init() != MC_ERR_OK) {
+        return MC_ERR_NO_MEMORY;
+    }
+    for (size_t i = 0; i < tx->sig_count; i++) {
+        if (!mc_verify_tx(tx->keys[i], tx->decoded->ledger_id.data, tx->body, tx->body_len,
+                          tx->sigs[i])) {
+            tx->verified = false;
+            return MC_ERR_BAD_SIGNATURE;
+        }
+    }
+    tx->verified = true;
+    return MC_ERR_OK;
+}
+
+bool mc__tx_signed_by(const mc_tx *tx, const uint8_t key[MC_PUBLIC_KEY_BYTES])
+{
+    for (size_t i = 0; i < tx->sig_count; i++) {
+        if (memcmp(tx->keys[i], key, MC_PUBLIC_KEY_BYTES) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool mc_tx_is_verified(const mc_tx *tx)
+{
+    return tx->verified;
+}
+
+const uint8_t *mc_tx_id_of(const mc_tx *tx)
+{
+    return tx->tx_id;
+}
+
+mc_tx_kind mc_tx_kind_of(const mc_tx *tx)
+{
+    return (mc_tx_kind)tx->decoded->kind_case;
+}
+
+void mc_tx_free(mc_tx *tx)
+{
+    if (tx == NULL) {
+        return;
+    }
+    if (tx->decoded != NULL) {
+        mc__tx_body__free_unpacked(tx->decoded, NULL);
+    }
+    free(tx->body);
+    free(tx);
+}
