@@ -374,7 +374,8 @@ int mc__apply_one(mc__apply_ctx *ctx, mc_tx *tx, mc_result *r)
         rc = apply_set_status(ctx, tx, r);
         break;
     default:
-        MC_ASSERT(!"mc_tx_decode admits only known kinds");
+        /* mc_tx_decode admits only the kinds above. */
+        MC_ASSERT(tx->decoded->kind_case == MC__TX_BODY__KIND_TRANSFER);
         return MC_ERR_MALFORMED;
     }
     if (rc != MC_ERR_OK || r->code != MC_ERR_OK) {
