@@ -97,24 +97,11 @@ static int entry_encode(const mc_tx *tx, uint64_t height, int64_t now, uint8_t *
                         size_t *out_len)
 {
     Mc__LogEntry e = MC__LOG_ENTRY__INIT;
-    Mc__Signature sig_msgs[MC_TX_SIGS_MAX];
-    Mc__Signature *sig_ptrs[MC_TX_SIGS_MAX];
-    Mc__SignedTx st = MC__SIGNED_TX__INIT;
-    for (size_t i = 0; i < tx->sig_count; i++) {
-        mc__signature__init(&sig_msgs[i]);
-        sig_msgs[i].public_key.data = (uint8_t *)tx->keys[i];
-        sig_msgs[i].public_key.len = MC_PUBLIC_KEY_BYTES;
-        sig_msgs[i].signature.data = (uint8_t *)tx->sigs[i];
-        sig_msgs[i].signature.len = MC_SIGNATURE_BYTES;
-        sig_ptrs[i] = &sig_msgs[i];
-    }
-    st.body.data = tx->body;
-    st.body.len = tx->body_len;
-    st.n_sigs = tx->sig_count;
-    st.sigs = sig_ptrs;
+    mc__signed_tx_msg m;
+    mc__tx_to_message(tx, &m);
     e.height = height;
     e.time = now;
-    e.tx = &st;
+    e.tx = &m.st;
     e.result = MC_ERR_OK;
     size_t len = mc__log_entry__get_packed_size(&e);
     uint8_t *buf = malloc(len);

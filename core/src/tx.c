@@ -216,26 +216,30 @@ int mc_tx_sign(const uint8_t *body, size_t body_len, const mc_keypair *const *ke
     return rc;
 }
 
+void mc__tx_to_message(const mc_tx *tx, mc__signed_tx_msg *m)
+{
+    mc__signed_tx__init(&m->st);
+    for (size_t i = 0; i < tx->sig_count; i++) {
+        mc__signature__init(&m->sigs[i]);
+        m->sigs[i].public_key = MC__BYTES(tx->keys[i], MC_PUBLIC_KEY_BYTES);
+        m->sigs[i].signature = MC__BYTES(tx->sigs[i], MC_SIGNATURE_BYTES);
+        m->sig_ptrs[i] = &m->sigs[i];
+    }
+    m->st.body = MC__BYTES(tx->body, tx->body_len);
+    m->st.n_sigs = tx->sig_count;
+    m->st.sigs = m->sig_ptrs;
+}
+
 int mc_tx_encode(const mc_tx *tx, uint8_t **out, size_t *out_len)
 {
-    Mc__Signature sig_msgs[MC_TX_SIGS_MAX];
-    Mc__Signature *sig_ptrs[MC_TX_SIGS_MAX];
-    Mc__SignedTx st = MC__SIGNED_TX__INIT;
-    for (size_t i = 0; i < tx->sig_count; i++) {
-        mc__signature__init(&sig_msgs[i]);
-        sig_msgs[i].public_key = MC__BYTES(tx->keys[i], MC_PUBLIC_KEY_BYTES);
-        sig_msgs[i].signature = MC__BYTES(tx->sigs[i], MC_SIGNATURE_BYTES);
-        sig_ptrs[i] = &sig_msgs[i];
-    }
-    st.body = MC__BYTES(tx->body, tx->body_len);
-    st.n_sigs = tx->sig_count;
-    st.sigs = sig_ptrs;
-    size_t len = mc__signed_tx__get_packed_size(&st);
+    mc__signed_tx_msg m;
+    mc__tx_to_message(tx, &m);
+    size_t len = mc__signed_tx__get_packed_size(&m.st);
     uint8_t *buf = malloc(len > 0 ? len : 1);
     if (buf == NULL) {
         return MC_ERR_NO_MEMORY;
     }
-    mc__signed_tx__pack(&st, buf);
+    mc__signed_tx__pack(&m.st, buf);
     *out = buf;
     *out_len = len;
     return MC_ERR_OK;

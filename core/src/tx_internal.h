@@ -21,6 +21,15 @@ struct mc_tx {
     bool verified;
 };
 
+/* A SignedTx message borrowing a tx's bytes, for packing (valid while the
+ * tx lives and `m` is in scope). */
+typedef struct mc__signed_tx_msg {
+    Mc__SignedTx st;
+    Mc__Signature sigs[MC_TX_SIGS_MAX];
+    Mc__Signature *sig_ptrs[MC_TX_SIGS_MAX];
+} mc__signed_tx_msg;
+void mc__tx_to_message(const mc_tx *tx, mc__signed_tx_msg *m);
+
 /* True when `key` signed `tx`. */
 bool mc__tx_signed_by(const mc_tx *tx, const uint8_t key[MC_PUBLIC_KEY_BYTES]);
 
