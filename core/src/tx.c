@@ -148,8 +148,9 @@ static int tx_add_sig(mc_tx *tx, const uint8_t *key, size_t key_len, const uint8
     return MC_ERR_OK;
 }
 
-int mc_tx_from_parts(const uint8_t *body, size_t body_len, const uint8_t (*keys)[32],
-                     const uint8_t (*sigs)[64], size_t n, mc_tx **out)
+int mc_tx_from_parts(const uint8_t *body, size_t body_len,
+                     const uint8_t (*keys)[MC_PUBLIC_KEY_BYTES],
+                     const uint8_t (*sigs)[MC_SIGNATURE_BYTES], size_t n, mc_tx **out)
 {
     if (n > MC_TX_SIGS_MAX) {
         return MC_ERR_MALFORMED;

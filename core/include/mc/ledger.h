@@ -94,7 +94,10 @@ typedef struct mc_genesis_params {
 void mc_genesis_params_default(mc_genesis_params *p);
 
 /* Create a new ledger in directory `dir` (created if missing) with the given
- * genesis; the genesis record is written durably. Returns MC_ERR_OK,
+ * genesis; the genesis record is written durably. The genesis carries 16
+ * random bytes of salt, so two ledgers created with equal parameters still
+ * have different ledger ids and nothing signed for one applies to the
+ * other. Returns MC_ERR_OK,
  * MC_ERR_CONFIG_INVALID, MC_ERR_LEDGER_EXISTS, MC_ERR_STORAGE_IO,
  * MC_ERR_STORAGE_FULL or MC_ERR_NO_MEMORY. `opts` may be NULL. */
 int mc_ledger_create(const char *dir, const mc_genesis_params *params,

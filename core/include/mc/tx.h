@@ -82,8 +82,9 @@ int mc_tx_decode(const uint8_t *bytes, size_t len, mc_tx **out);
 
 /* Build an mc_tx from a body and its signatures given apart, as a log entry
  * or an export holds them. Same errors as mc_tx_decode(). */
-int mc_tx_from_parts(const uint8_t *body, size_t body_len, const uint8_t (*keys)[32],
-                     const uint8_t (*sigs)[64], size_t n, mc_tx **out);
+int mc_tx_from_parts(const uint8_t *body, size_t body_len,
+                     const uint8_t (*keys)[MC_PUBLIC_KEY_BYTES],
+                     const uint8_t (*sigs)[MC_SIGNATURE_BYTES], size_t n, mc_tx **out);
 
 /* Verify every signature over "mc/tx/v1" || body.ledger_id || body.
  * Returns MC_ERR_OK (and marks the transaction verified) or
