@@ -127,6 +127,33 @@ static int write_genesis(mc_ledger *l, const uint8_t *genesis, size_t len)
     return mc__store_commit(s, txn);
 }
 
+/* Run `attempt` until it succeeds or fails for another reason than a full
+ * map, growing the map in between. Each attempt is one whole transaction,
+ * so a retry starts from the committed state. */
+static int with_growth(mc_ledger *l, int (*attempt)(mc_ledger *l, void *arg), void *arg)
+{
+    int rc = MC_ERR_OK;
+    for (int i = 0; i <= MC__GROW_ATTEMPTS_MAX; i++) {
+        l->store.map_full = false;
+        rc = attempt(l, arg);
+        if (!l->store.map_full || mc__store_grow(&l->store) != MC_ERR_OK) {
+            break;
+        }
+    }
+    return rc;
+}
+
+typedef struct {
+    const uint8_t *bytes;
+    size_t len;
+} genesis_arg;
+
+static int write_genesis_attempt(mc_ledger *l, void *arg)
+{
+    genesis_arg *g = arg;
+    return write_genesis(l, g->bytes, g->len);
+}
+
 int mc_ledger_create(const char *dir, const mc_genesis_params *params,
                      const mc_ledger_options *opts, mc_ledger **out)
 {
@@ -141,7 +168,8 @@ int mc_ledger_create(const char *dir, const mc_genesis_params *params,
     if (rc == MC_ERR_OK) {
         rc = mc__store_open(&l->store, dir, opts, true);
         if (rc == MC_ERR_OK) {
-            rc = write_genesis(l, genesis, len);
+            genesis_arg arg = {genesis, len};
+            rc = with_growth(l, write_genesis_attempt, &arg);
         }
         if (rc == MC_ERR_OK) {
             rc = load(l);
@@ -157,19 +185,27 @@ int mc_ledger_create(const char *dir, const mc_genesis_params *params,
     return rc;
 }
 
+typedef struct {
+    mc_tx *const *txs;
+    size_t n;
+    int64_t now;
+    mc_result *results;
+} batch_arg;
+
 /* One attempt at the batch. Returns the storage outcome. */
-static int batch_attempt(mc_ledger *l, mc_tx *const *txs, size_t n, int64_t now, mc_result *results)
+static int batch_attempt(mc_ledger *l, void *arg)
 {
+    batch_arg *b = arg;
     mc__store *s = &l->store;
-    mc__apply_ctx ctx = {.ledger = l, .now = now};
+    mc__apply_ctx ctx = {.ledger = l, .now = b->now};
     int rc = mc__store_begin_write(s, &ctx.txn);
     if (rc != MC_ERR_OK) {
         return rc;
     }
     rc = mc__meta_height(s, ctx.txn, &ctx.height);
     uint64_t start = ctx.height;
-    for (size_t i = 0; rc == MC_ERR_OK && i < n; i++) {
-        rc = mc__apply_one(&ctx, txs[i], &results[i]);
+    for (size_t i = 0; rc == MC_ERR_OK && i < b->n; i++) {
+        rc = mc__apply_one(&ctx, b->txs[i], &b->results[i]);
     }
     if (rc == MC_ERR_OK && ctx.height != start) {
         rc = mc__meta_set_height(s, ctx.txn, ctx.height);
@@ -187,15 +223,9 @@ int mc_ledger_apply_batch(mc_ledger *l, mc_tx *const *txs, size_t n, int64_t now
     if (n > MC_BATCH_MAX) {
         return MC_ERR_INVALID_ARGUMENT;
     }
+    batch_arg arg = {.txs = txs, .n = n, .now = now, .results = results};
     pthread_mutex_lock(&l->write_lock);
-    int rc = MC_ERR_OK;
-    for (int attempt = 0; attempt <= MC__GROW_ATTEMPTS_MAX; attempt++) {
-        l->store.map_full = false;
-        rc = batch_attempt(l, txs, n, now, results);
-        if (!l->store.map_full || mc__store_grow(&l->store) != MC_ERR_OK) {
-            break;
-        }
-    }
+    int rc = with_growth(l, batch_attempt, &arg);
     pthread_mutex_unlock(&l->write_lock);
     if (rc != MC_ERR_OK) {
         for (size_t i = 0; i < n; i++) {

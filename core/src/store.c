@@ -120,7 +120,7 @@ static int env_open(mc__store *s, const char *dir)
     }
     MDB_envinfo info;
     mdb_env_info(s->env, &info);
-    s->map_size = info.me_mapsize; /* an existing, larger map wins */
+    s->map_size = info.me_mapsize; /* LMDB raises a map smaller than the data in use */
     return MC_ERR_OK;
 }
 
@@ -132,6 +132,9 @@ int mc__store_open(mc__store *s, const char *dir, const mc_ledger_options *opts,
         opts != NULL && opts->map_size_bytes ? opts->map_size_bytes : MC__STORE_MAP_DEFAULT;
     s->map_size_max =
         opts != NULL && opts->map_size_max ? opts->map_size_max : MC__STORE_MAP_MAX_DEFAULT;
+    if (s->map_size < MC__STORE_MAP_MIN) {
+        s->map_size = MC__STORE_MAP_MIN;
+    }
     if (s->map_size > s->map_size_max) {
         s->map_size_max = s->map_size;
     }

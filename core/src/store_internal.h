@@ -26,6 +26,7 @@
 #include "mc/ledger.h"
 
 #define MC__STORE_MAP_DEFAULT (64ull << 20)
+#define MC__STORE_MAP_MIN (64ull << 10) /* room for the empty databases */
 #define MC__STORE_MAP_MAX_DEFAULT (1ull << 40)
 #define MC__STORE_MAX_DBS 16u
 #define MC__STORE_FORMAT 1u

@@ -69,7 +69,7 @@ typedef struct mc_ledger mc_ledger;
 
 typedef struct mc_ledger_options {
     bool no_sync;            /* no fsync on commit: benchmarks and tests only */
-    uint64_t map_size_bytes; /* initial LMDB map size; 0: 64 MiB */
+    uint64_t map_size_bytes; /* initial LMDB map size (>= 64 KiB); 0: 64 MiB */
     uint64_t map_size_max;   /* the map never grows past this; 0: 1 TiB */
 } mc_ledger_options;
 
