@@ -88,31 +88,31 @@ bool mc_verify_raw(const uint8_t pk[MC_PUBLIC_KEY_BYTES], const uint8_t *msg, si
     return crypto_sign_verify_detached(sig, msg, len, pk) == 0;
 }
 
-/* "mc/tx/v1" || ledger_id || body in `stack` or a malloc'd buffer. */
-static uint8_t *tx_message(const uint8_t *ledger_id, const uint8_t *body, size_t len,
-                           uint8_t *stack, size_t *msg_len)
+/* domain || ledger_id || data in `stack` or a malloc'd buffer. */
+static uint8_t *domain_message(const char *domain, const uint8_t *ledger_id, const uint8_t *data,
+                               size_t len, uint8_t *stack, size_t *msg_len)
 {
-    size_t domain_len = sizeof(MC_DOMAIN_TX) - 1;
+    size_t domain_len = strlen(domain);
     size_t total = domain_len + MC_LEDGER_ID_BYTES + len;
     uint8_t *msg = total <= MC__SIGN_STACK_BYTES ? stack : malloc(total);
     if (msg == NULL) {
         return NULL;
     }
-    memcpy(msg, MC_DOMAIN_TX, domain_len);
+    memcpy(msg, domain, domain_len);
     memcpy(msg + domain_len, ledger_id, MC_LEDGER_ID_BYTES);
     if (len > 0) {
-        memcpy(msg + domain_len + MC_LEDGER_ID_BYTES, body, len);
+        memcpy(msg + domain_len + MC_LEDGER_ID_BYTES, data, len);
     }
     *msg_len = total;
     return msg;
 }
 
-void mc_sign_tx(const mc_keypair *kp, const uint8_t ledger_id[MC_LEDGER_ID_BYTES],
-                const uint8_t *body, size_t len, uint8_t sig[MC_SIGNATURE_BYTES])
+static void sign_domain(const mc_keypair *kp, const char *domain, const uint8_t *ledger_id,
+                        const uint8_t *data, size_t len, uint8_t sig[MC_SIGNATURE_BYTES])
 {
     uint8_t stack[MC__SIGN_STACK_BYTES];
     size_t msg_len = 0;
-    uint8_t *msg = tx_message(ledger_id, body, len, stack, &msg_len);
+    uint8_t *msg = domain_message(domain, ledger_id, data, len, stack, &msg_len);
     if (msg == NULL) {
         /* Out of memory: an all-zero signature never verifies. */
         memset(sig, 0, MC_SIGNATURE_BYTES);
@@ -124,13 +124,13 @@ void mc_sign_tx(const mc_keypair *kp, const uint8_t ledger_id[MC_LEDGER_ID_BYTES
     }
 }
 
-bool mc_verify_tx(const uint8_t pk[MC_PUBLIC_KEY_BYTES],
-                  const uint8_t ledger_id[MC_LEDGER_ID_BYTES], const uint8_t *body, size_t len,
-                  const uint8_t sig[MC_SIGNATURE_BYTES])
+static bool verify_domain(const uint8_t pk[MC_PUBLIC_KEY_BYTES], const char *domain,
+                          const uint8_t *ledger_id, const uint8_t *data, size_t len,
+                          const uint8_t sig[MC_SIGNATURE_BYTES])
 {
     uint8_t stack[MC__SIGN_STACK_BYTES];
     size_t msg_len = 0;
-    uint8_t *msg = tx_message(ledger_id, body, len, stack, &msg_len);
+    uint8_t *msg = domain_message(domain, ledger_id, data, len, stack, &msg_len);
     if (msg == NULL) {
         return false;
     }
@@ -139,6 +139,42 @@ bool mc_verify_tx(const uint8_t pk[MC_PUBLIC_KEY_BYTES],
         free(msg);
     }
     return ok;
+}
+
+void mc_sign_tx(const mc_keypair *kp, const uint8_t ledger_id[MC_LEDGER_ID_BYTES],
+                const uint8_t *body, size_t len, uint8_t sig[MC_SIGNATURE_BYTES])
+{
+    sign_domain(kp, MC_DOMAIN_TX, ledger_id, body, len, sig);
+}
+
+bool mc_verify_tx(const uint8_t pk[MC_PUBLIC_KEY_BYTES],
+                  const uint8_t ledger_id[MC_LEDGER_ID_BYTES], const uint8_t *body, size_t len,
+                  const uint8_t sig[MC_SIGNATURE_BYTES])
+{
+    return verify_domain(pk, MC_DOMAIN_TX, ledger_id, body, len, sig);
+}
+
+void mc_sign_auth(const mc_keypair *kp, const uint8_t ledger_id[MC_LEDGER_ID_BYTES],
+                  const uint8_t challenge[MC_CHALLENGE_BYTES], uint8_t sig[MC_SIGNATURE_BYTES])
+{
+    sign_domain(kp, MC_DOMAIN_AUTH, ledger_id, challenge, MC_CHALLENGE_BYTES, sig);
+}
+
+bool mc_verify_auth(const uint8_t pk[MC_PUBLIC_KEY_BYTES],
+                    const uint8_t ledger_id[MC_LEDGER_ID_BYTES],
+                    const uint8_t challenge[MC_CHALLENGE_BYTES],
+                    const uint8_t sig[MC_SIGNATURE_BYTES])
+{
+    return verify_domain(pk, MC_DOMAIN_AUTH, ledger_id, challenge, MC_CHALLENGE_BYTES, sig);
+}
+
+int mc_random_bytes(uint8_t *out, size_t len)
+{
+    if (mc_crypto_init() != MC_ERR_OK) {
+        return MC_ERR_NO_MEMORY;
+    }
+    randombytes_buf(out, len);
+    return MC_ERR_OK;
 }
 
 void mc_tx_id(const uint8_t *body, size_t len, uint8_t out[MC_TX_ID_BYTES])

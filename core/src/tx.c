@@ -287,6 +287,66 @@ mc_tx_kind mc_tx_kind_of(const mc_tx *tx)
     return (mc_tx_kind)tx->decoded->kind_case;
 }
 
+const uint8_t *mc_tx_body_bytes(const mc_tx *tx, size_t *len)
+{
+    *len = tx->body_len;
+    return tx->body;
+}
+
+size_t mc_tx_signer_count(const mc_tx *tx)
+{
+    return tx->sig_count;
+}
+
+const uint8_t *mc_tx_signer(const mc_tx *tx, size_t i)
+{
+    return i < tx->sig_count ? tx->keys[i] : NULL;
+}
+
+static mc_limits limits_of(const Mc__Limits *l)
+{
+    return (mc_limits){l->min_balance, l->max_balance};
+}
+
+void mc_tx_view_of(const mc_tx *tx, mc_tx_view *out)
+{
+    const Mc__TxBody *b = tx->decoded;
+    memset(out, 0, sizeof *out);
+    out->ledger_id = b->ledger_id.data;
+    out->nonce = b->nonce;
+    out->not_after = b->not_after;
+    out->kind = (mc_tx_kind)b->kind_case;
+    switch (b->kind_case) {
+    case MC__TX_BODY__KIND_OPEN_ACCOUNT:
+        out->u.open_account.public_key = b->open_account->public_key.data;
+        out->u.open_account.handle = b->open_account->handle.data;
+        out->u.open_account.handle_len = b->open_account->handle.len;
+        out->u.open_account.kind = (int)b->open_account->kind;
+        out->u.open_account.has_limits = b->open_account->limits != NULL;
+        if (b->open_account->limits != NULL) {
+            out->u.open_account.limits = limits_of(b->open_account->limits);
+        }
+        break;
+    case MC__TX_BODY__KIND_TRANSFER:
+        out->u.transfer.payer = b->transfer->payer.data;
+        out->u.transfer.payee = b->transfer->payee.data;
+        out->u.transfer.amount = b->transfer->amount;
+        out->u.transfer.memo = b->transfer->memo.data;
+        out->u.transfer.memo_len = b->transfer->memo.len;
+        break;
+    case MC__TX_BODY__KIND_SET_LIMITS:
+        out->u.set_limits.account = b->set_limits->account.data;
+        out->u.set_limits.limits = limits_of(b->set_limits->limits);
+        break;
+    case MC__TX_BODY__KIND_SET_STATUS:
+        out->u.set_status.account = b->set_status->account.data;
+        out->u.set_status.status = (int)b->set_status->status;
+        break;
+    default:
+        break; /* mc_tx_decode admits only the kinds above */
+    }
+}
+
 void mc_tx_free(mc_tx *tx)
 {
     if (tx == NULL) {

@@ -265,6 +265,48 @@ static void test_tx_signature_domain(void **state)
     mc_keypair_free(kp);
 }
 
+/* An authentication signature covers "mc/auth/v1" || ledger_id || challenge
+ * and is neither a transaction signature nor valid for another ledger. */
+static void test_auth_signature_domain(void **state)
+{
+    (void)state;
+    kat_bytes v;
+    kat_decode(&kats[1], &v);
+    mc_keypair *kp = keypair_of(v.seed);
+    const uint8_t *pk = mc_keypair_public(kp);
+    uint8_t ledger_id[MC_LEDGER_ID_BYTES], other[MC_LEDGER_ID_BYTES];
+    uint8_t challenge[MC_CHALLENGE_BYTES], sig[MC_SIGNATURE_BYTES], by_hand[MC_SIGNATURE_BYTES];
+    memset(ledger_id, 0x11, sizeof ledger_id);
+    memcpy(other, ledger_id, sizeof other);
+    other[0] ^= 1;
+    assert_int_equal(mc_random_bytes(challenge, sizeof challenge), MC_ERR_OK);
+
+    mc_sign_auth(kp, ledger_id, challenge, sig);
+    assert_true(mc_verify_auth(pk, ledger_id, challenge, sig));
+    assert_false(mc_verify_auth(pk, other, challenge, sig));
+    assert_false(mc_verify_tx(pk, ledger_id, challenge, sizeof challenge, sig));
+
+    uint8_t message[10 + MC_LEDGER_ID_BYTES + MC_CHALLENGE_BYTES];
+    memcpy(message, "mc/auth/v1", 10);
+    memcpy(message + 10, ledger_id, MC_LEDGER_ID_BYTES);
+    memcpy(message + 10 + MC_LEDGER_ID_BYTES, challenge, MC_CHALLENGE_BYTES);
+    mc_sign_raw(kp, message, sizeof message, by_hand);
+    assert_memory_equal(sig, by_hand, MC_SIGNATURE_BYTES);
+
+    challenge[5] ^= 0x40;
+    assert_false(mc_verify_auth(pk, ledger_id, challenge, sig));
+    mc_keypair_free(kp);
+}
+
+static void test_random_bytes_differ(void **state)
+{
+    (void)state;
+    uint8_t a[32], b[32];
+    assert_int_equal(mc_random_bytes(a, sizeof a), MC_ERR_OK);
+    assert_int_equal(mc_random_bytes(b, sizeof b), MC_ERR_OK);
+    assert_memory_not_equal(a, b, sizeof a);
+}
+
 static void test_tx_id(void **state)
 {
     (void)state;
@@ -413,6 +455,8 @@ int main(void)
         cmocka_unit_test(test_rfc8032_known_answers),
         cmocka_unit_test(test_tampering_fails),
         cmocka_unit_test(test_tx_signature_domain),
+        cmocka_unit_test(test_auth_signature_domain),
+        cmocka_unit_test(test_random_bytes_differ),
         cmocka_unit_test(test_tx_id),
         cmocka_unit_test(test_sha256_known_answer),
         cmocka_unit_test(test_hex),

@@ -19,6 +19,8 @@
 
 #define MC_DOMAIN_TX "mc/tx/v1"
 #define MC_DOMAIN_TXID "mc/txid/v1"
+#define MC_DOMAIN_AUTH "mc/auth/v1"
+#define MC_CHALLENGE_BYTES 32u
 
 typedef struct mc_keypair mc_keypair;
 
@@ -60,6 +62,20 @@ __attribute__((warn_unused_result)) bool mc_verify_tx(const uint8_t pk[MC_PUBLIC
                                                       const uint8_t ledger_id[MC_LEDGER_ID_BYTES],
                                                       const uint8_t *body, size_t len,
                                                       const uint8_t sig[MC_SIGNATURE_BYTES]);
+
+/* Proof of a key for a connection: Ed25519 over
+ * "mc/auth/v1" || ledger_id || challenge, the challenge being the node's
+ * random bytes for this connection. */
+void mc_sign_auth(const mc_keypair *kp, const uint8_t ledger_id[MC_LEDGER_ID_BYTES],
+                  const uint8_t challenge[MC_CHALLENGE_BYTES], uint8_t sig[MC_SIGNATURE_BYTES]);
+__attribute__((warn_unused_result)) bool mc_verify_auth(const uint8_t pk[MC_PUBLIC_KEY_BYTES],
+                                                        const uint8_t ledger_id[MC_LEDGER_ID_BYTES],
+                                                        const uint8_t challenge[MC_CHALLENGE_BYTES],
+                                                        const uint8_t sig[MC_SIGNATURE_BYTES]);
+
+/* `len` bytes from the system's CSPRNG. MC_ERR_OK or MC_ERR_NO_MEMORY (no
+ * libsodium). */
+int mc_random_bytes(uint8_t *out, size_t len);
 
 /* tx_id = SHA-256("mc/txid/v1" || body). */
 void mc_tx_id(const uint8_t *body, size_t len, uint8_t out[MC_TX_ID_BYTES]);

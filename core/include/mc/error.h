@@ -53,7 +53,17 @@
     X(CORRUPT, 42, "the stored ledger is corrupt")                                                 \
     X(INVARIANT, 43, "a ledger invariant does not hold")                                           \
     X(NOT_VERIFIED, 44, "the transaction's signatures were not verified")                          \
-    X(KEY_INVALID, 45, "not a valid key")
+    X(KEY_INVALID, 45, "not a valid key")                                                          \
+    X(UNSUPPORTED, 46, "the node does not support this request")                                   \
+    X(OVERLOADED, 47, "the node is overloaded; retry later")                                       \
+    X(FRAME_TOO_LARGE, 48, "the frame is larger than the node accepts")                            \
+    X(AUTH_REQUIRED, 49, "this request needs an authenticated connection")                         \
+    X(FORBIDDEN, 50, "the ledger's visibility rules do not show this to you")                      \
+    X(AUTH_FAILED, 51, "authentication failed: no challenge, or the signature does not verify")    \
+    X(SHUTTING_DOWN, 52, "the node is shutting down")                                              \
+    X(TIMEOUT, 53, "no answer from the node in time")                                              \
+    X(UNREACHABLE, 54, "cannot reach the node")                                                    \
+    X(PROTOCOL, 55, "the peer broke the protocol")
 
 typedef enum mc_err {
 #define MC__ERR_ENUM(name, value, message) MC_ERR_##name = value,

@@ -98,6 +98,52 @@ mc_tx_kind mc_tx_kind_of(const mc_tx *tx);
  * bytes). New malloc'd buffer. */
 int mc_tx_encode(const mc_tx *tx, uint8_t **out, size_t *out_len);
 
+/* The exact signed body bytes; valid as long as `tx`. */
+const uint8_t *mc_tx_body_bytes(const mc_tx *tx, size_t *len);
+
+/* The signers, in the order of the SignedTx: key i is 32 bytes, valid as long
+ * as `tx`; i < mc_tx_signer_count(tx). */
+size_t mc_tx_signer_count(const mc_tx *tx);
+const uint8_t *mc_tx_signer(const mc_tx *tx, size_t i);
+
+/* A read-only view of a decoded body, for display (the wallet, the node's
+ * history answers, the auditor's reports). Every pointer borrows from `tx`
+ * and stays valid as long as it; text fields are not NUL-terminated and are
+ * whatever the signer put there (the ledger validates them on apply). */
+typedef struct mc_tx_view {
+    const uint8_t *ledger_id; /* MC_LEDGER_ID_BYTES */
+    uint64_t nonce;
+    int64_t not_after;
+    mc_tx_kind kind;
+    union {
+        struct {
+            const uint8_t *public_key;
+            const uint8_t *handle;
+            size_t handle_len;
+            int kind; /* mc_account_kind, unchecked */
+            bool has_limits;
+            mc_limits limits;
+        } open_account;
+        struct {
+            const uint8_t *payer;
+            const uint8_t *payee;
+            int64_t amount;
+            const uint8_t *memo;
+            size_t memo_len;
+        } transfer;
+        struct {
+            const uint8_t *account;
+            mc_limits limits;
+        } set_limits;
+        struct {
+            const uint8_t *account;
+            int status; /* mc_account_status, unchecked */
+        } set_status;
+    } u;
+} mc_tx_view;
+
+void mc_tx_view_of(const mc_tx *tx, mc_tx_view *out);
+
 /* NULL is a no-op. */
 void mc_tx_free(mc_tx *tx);
 
