@@ -1,5 +1,6 @@
-/* Fuzz target for every decoder of untrusted bytes: SignedTx (network),
- * LogEntry (disk, exports), amount text and UTF-8 (users). Whatever the
+/* Fuzz target for every decoder of untrusted bytes: frames and the
+ * Request/Response envelopes (network), SignedTx (network), LogEntry (disk,
+ * exports), amount text and UTF-8 (users). Whatever the
  * input, the decoders must answer with an error code or a value, never
  * crash, leak or read out of bounds; what decodes must re-encode to bytes
  * that decode to the same transaction id. Built for libFuzzer with
@@ -9,6 +10,8 @@
 #include <string.h>
 
 #include "mc/amount.h"
+#include "mc/frame.h"
+#include "wire.pb-c.h"
 #include "mc/error.h"
 #include "mc/ledger.h"
 #include "mc/text.h"
@@ -65,8 +68,34 @@ static void fuzz_text(const uint8_t *data, size_t size)
     (void)mc_handle_is_valid(data, size);
 }
 
+static void fuzz_wire(const uint8_t *data, size_t size)
+{
+    uint32_t len = 0;
+    if (mc_frame_parse(data, size, MC_FRAME_MAX_DEFAULT, &len) == MC_FRAME_READY &&
+        (size_t)len + MC_FRAME_HEADER_BYTES > size) {
+        abort(); /* a ready frame must lie inside the input */
+    }
+    Mc__Request *req = mc__request__unpack(NULL, size, data);
+    if (req != NULL) {
+        uint8_t *frame = NULL;
+        size_t frame_len = 0;
+        if (mc_frame_pack(&req->base, &frame, &frame_len) == 0) {
+            if (mc_frame_parse(frame, frame_len, MC_FRAME_MAX_LIMIT, &len) != MC_FRAME_READY) {
+                abort(); /* what we pack, we must be able to cut */
+            }
+            free(frame);
+        }
+        mc__request__free_unpacked(req, NULL);
+    }
+    Mc__Response *resp = mc__response__unpack(NULL, size, data);
+    if (resp != NULL) {
+        mc__response__free_unpacked(resp, NULL);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    fuzz_wire(data, size);
     fuzz_signed_tx(data, size);
     fuzz_entry(data, size);
     fuzz_text(data, size);
