@@ -168,6 +168,11 @@ bool mc_verify_auth(const uint8_t pk[MC_PUBLIC_KEY_BYTES],
     return verify_domain(pk, MC_DOMAIN_AUTH, ledger_id, challenge, MC_CHALLENGE_BYTES, sig);
 }
 
+void mc_memzero(void *p, size_t len)
+{
+    sodium_memzero(p, len);
+}
+
 int mc_random_bytes(uint8_t *out, size_t len)
 {
     if (mc_crypto_init() != MC_ERR_OK) {

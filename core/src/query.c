@@ -222,6 +222,34 @@ int mc_ledger_height(mc_ledger *l, uint64_t *out)
 }
 
 typedef struct {
+    const uint8_t *key;
+    bool steward;
+} steward_query;
+
+static int steward_read(mc_ledger *l, MDB_txn *txn, void *arg)
+{
+    steward_query *q = arg;
+    MDB_val v;
+    int rc = mc__store_get(&l->store, txn, l->store.meta, "config", 6, &v);
+    if (rc != MC_ERR_OK) {
+        return rc;
+    }
+    Mc__LedgerConfig *config = mc__ledger_config__unpack(NULL, v.mv_size, v.mv_data);
+    if (config == NULL) {
+        return MC_ERR_CORRUPT;
+    }
+    q->steward = mc__config_is_steward(config, q->key);
+    mc__ledger_config__free_unpacked(config, NULL);
+    return MC_ERR_OK;
+}
+
+bool mc_ledger_is_steward(mc_ledger *l, const uint8_t key[MC_PUBLIC_KEY_BYTES])
+{
+    steward_query q = {.key = key, .steward = false};
+    return in_read(l, steward_read, &q) == MC_ERR_OK && q.steward;
+}
+
+typedef struct {
     const uint8_t *tx_id;
     uint64_t *height;
 } find_query;

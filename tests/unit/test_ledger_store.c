@@ -1163,6 +1163,22 @@ static void test_durable(void **state)
     mc_fixture_teardown(&f);
 }
 
+static void test_is_steward(void **state)
+{
+    (void)state;
+    mc_fixture f;
+    mc_fixture_setup(&f, 3, 2, NULL);
+    for (size_t i = 0; i < f.steward_count; i++) {
+        assert_true(mc_ledger_is_steward(f.ledger, mc_keypair_public(f.stewards[i])));
+    }
+    mc_keypair *member = mc_fixture_open(&f, "alice", MC_KIND_MEMBER, NULL);
+    assert_false(mc_ledger_is_steward(f.ledger, mc_keypair_public(member)));
+    mc_ledger_info info = info_of(&f);
+    assert_false(mc_ledger_is_steward(f.ledger, info.node_public_key));
+    mc_keypair_free(member);
+    mc_fixture_teardown(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1180,6 +1196,7 @@ int main(void)
         cmocka_unit_test(test_storage_errors),
         cmocka_unit_test(test_batch_bounds),
         cmocka_unit_test(test_durable),
+        cmocka_unit_test(test_is_steward),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,9 @@ __attribute__((warn_unused_result)) bool mc_verify_auth(const uint8_t pk[MC_PUBL
  * libsodium). */
 int mc_random_bytes(uint8_t *out, size_t len);
 
+/* Wipe `len` bytes in a way the compiler does not optimise away. */
+void mc_memzero(void *p, size_t len);
+
 /* tx_id = SHA-256("mc/txid/v1" || body). */
 void mc_tx_id(const uint8_t *body, size_t len, uint8_t out[MC_TX_ID_BYTES]);
 

@@ -196,6 +196,11 @@ int mc_ledger_history(mc_ledger *ledger, const uint8_t key[MC_PUBLIC_KEY_BYTES],
 
 int mc_ledger_height(mc_ledger *ledger, uint64_t *out);
 
+/* True when `key` is a steward in the configuration as committed now (read
+ * in its own transaction, so any thread may ask while the writer applies).
+ * False on a storage failure too. */
+bool mc_ledger_is_steward(mc_ledger *ledger, const uint8_t key[MC_PUBLIC_KEY_BYTES]);
+
 /* The height at which `tx_id` was applied; NOT_FOUND when never applied. */
 int mc_ledger_find_tx(mc_ledger *ledger, const uint8_t tx_id[MC_TX_ID_BYTES], uint64_t *height);
 
