@@ -1,0 +1,230 @@
+/* Submissions: decode on the loop, check signatures on the libuv thread
+ * pool, apply in batches on the writer thread (one LMDB write transaction
+ * and one fsync per batch: group commit), answer on the loop once durable.
+ *
+ * Load: at most max_queue submissions are in the node at once; beyond, a
+ * new one is answered OVERLOADED at once. Each thread-pool job takes up to
+ * MC_NODE_VERIFY_CHUNK_MAX submissions, at most verify_threads jobs run.
+ * The writer takes whatever is verified, up to batch_max, so batches grow
+ * with the load: while one batch is being fsynced the next one gathers. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mc/error.h"
+#include "node_internal.h"
+
+typedef struct verify_job {
+    uv_work_t req;
+    mc_node *node;
+    size_t count;
+    mc_submission *subs[MC_NODE_VERIFY_CHUNK_MAX];
+} verify_job;
+
+void mc__queue_push(mc_sub_queue *q, mc_submission *s)
+{
+    s->next = NULL;
+    if (q->tail != NULL) {
+        q->tail->next = s;
+    } else {
+        q->head = s;
+    }
+    q->tail = s;
+    q->count++;
+}
+
+mc_submission *mc__queue_pop(mc_sub_queue *q)
+{
+    mc_submission *s = q->head;
+    if (s != NULL) {
+        q->head = s->next;
+        if (q->head == NULL) {
+            q->tail = NULL;
+        }
+        q->count--;
+        s->next = NULL;
+    }
+    return s;
+}
+
+/* Move all of `from` to the end of `to`. */
+void mc__queue_append(mc_sub_queue *to, mc_sub_queue *from)
+{
+    if (from->head == NULL) {
+        return;
+    }
+    if (to->tail != NULL) {
+        to->tail->next = from->head;
+    } else {
+        to->head = from->head;
+    }
+    to->tail = from->tail;
+    to->count += from->count;
+    *from = (mc_sub_queue){NULL, NULL, 0};
+}
+
+bool mc__submissions_idle(const mc_node *node)
+{
+    return node->queued == 0 && node->verify_jobs == 0;
+}
+
+/* Answer a submission and let it go. */
+void mc__submission_finish(mc_node *node, mc_submission *s)
+{
+    mc_conn *conn = s->conn;
+    const mc_result *r = &s->result;
+    Mc__Response resp = MC__RESPONSE__INIT;
+    Mc__TxResult tr = MC__TX_RESULT__INIT;
+    Mc__Error err;
+    char words[512];
+    tr.tx_id = (ProtobufCBinaryData){MC_TX_ID_BYTES, (uint8_t *)r->tx_id};
+    tr.code = (uint32_t)r->code;
+    tr.duplicate = r->duplicate;
+    tr.height = r->height;
+    if (r->has_account) {
+        tr.account = (ProtobufCBinaryData){MC_PUBLIC_KEY_BYTES, (uint8_t *)r->account};
+    }
+    tr.handle = (char *)r->handle;
+    tr.amount = r->amount;
+    tr.balance = r->balance;
+    tr.limit = r->limit;
+    resp.id = s->request_id;
+    resp.kind_case = MC__RESPONSE__KIND_SUBMIT;
+    resp.submit = &tr;
+    if (r->code != MC_ERR_OK) {
+        mc_result_describe(r, node->info.decimals, node->info.unit_symbol, words, sizeof words);
+        mc__response_error(&resp, &err, r->code, words);
+    }
+    mc__conn_send(conn, &resp);
+    conn->in_flight--;
+    node->queued--;
+    mc__conn_update(conn);
+    mc__conn_unref(conn);
+    mc_tx_free(s->tx);
+    free(s);
+}
+
+/* Submissions whose check failed are answered here, without the writer. */
+static void finish_bad_signature(mc_node *node, mc_submission *s)
+{
+    memset(&s->result, 0, sizeof s->result);
+    s->result.code = MC_ERR_BAD_SIGNATURE;
+    memcpy(s->result.tx_id, mc_tx_id_of(s->tx), MC_TX_ID_BYTES);
+    if (s->verify_rc != MC_ERR_BAD_SIGNATURE) {
+        s->result.code = s->verify_rc;
+    }
+    mc__submission_finish(node, s);
+}
+
+static void verify_work(uv_work_t *req)
+{
+    verify_job *job = req->data;
+    for (size_t i = 0; i < job->count; i++) {
+        job->subs[i]->verify_rc = mc_tx_verify(job->subs[i]->tx);
+    }
+}
+
+static void pump_verify(mc_node *node);
+
+/* Hand the verified head of `verify` to the writer, in arrival order. */
+static void release_verified(mc_node *node)
+{
+    mc_sub_queue ready = {NULL, NULL, 0};
+    while (node->verify.head != NULL && node->verify.head->verified) {
+        mc_submission *s = mc__queue_pop(&node->verify);
+        if (s->verify_rc == MC_ERR_OK) {
+            mc__queue_push(&ready, s);
+        } else {
+            finish_bad_signature(node, s);
+        }
+    }
+    if (ready.count > 0) {
+        mc_writer *w = &node->writer;
+        uv_mutex_lock(&w->lock);
+        mc__queue_append(&w->in, &ready);
+        uv_cond_signal(&w->wake);
+        uv_mutex_unlock(&w->lock);
+    }
+}
+
+static void verify_after(uv_work_t *req, int status)
+{
+    verify_job *job = req->data;
+    mc_node *node = job->node;
+    (void)status; /* jobs are never cancelled */
+    for (size_t i = 0; i < job->count; i++) {
+        job->subs[i]->verified = true;
+    }
+    node->verify_jobs--;
+    free(job);
+    release_verified(node);
+    pump_verify(node);
+    mc__node_flush(node);
+    mc__node_check_drained(node);
+}
+
+/* Start jobs for unassigned submissions while threads are free. */
+static void pump_verify(mc_node *node)
+{
+    uint32_t threads = node->config->limits.verify_threads;
+    while (node->verify_next != NULL && node->verify_jobs < threads) {
+        size_t unassigned = node->verify_unassigned;
+        size_t free_threads = threads - node->verify_jobs;
+        size_t chunk = (unassigned + free_threads - 1) / free_threads;
+        chunk = chunk > MC_NODE_VERIFY_CHUNK_MAX ? MC_NODE_VERIFY_CHUNK_MAX : chunk;
+        verify_job *job = malloc(sizeof *job);
+        if (job == NULL) {
+            return; /* retried when a running job ends */
+        }
+        job->node = node;
+        job->count = 0;
+        job->req.data = job;
+        while (job->count < chunk && node->verify_next != NULL) {
+            node->verify_next->assigned = true;
+            node->verify_unassigned--;
+            job->subs[job->count++] = node->verify_next;
+            node->verify_next = node->verify_next->next;
+        }
+        uv_queue_work(node->loop, &job->req, verify_work, verify_after);
+        node->verify_jobs++;
+    }
+}
+
+void mc__submit(mc_conn *conn, uint64_t id, const uint8_t *bytes, size_t len)
+{
+    mc_node *node = conn->node;
+    if (node->queued >= node->config->limits.max_queue) {
+        mc__conn_send_error(conn, id, MC_ERR_OVERLOADED,
+                            "%u submissions are waiting, this node's limit; retry later",
+                            node->queued);
+        return;
+    }
+    mc_tx *tx = NULL;
+    int rc = mc_tx_decode(bytes, len, &tx);
+    if (rc != MC_ERR_OK) {
+        mc__conn_send_error(conn, id, rc,
+                            rc == MC_ERR_MALFORMED
+                                ? "the %zu bytes submitted are not a well-formed signed transaction"
+                                : "cannot take a submission of %zu bytes now",
+                            len);
+        return;
+    }
+    mc_submission *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        mc_tx_free(tx);
+        mc__conn_send_error(conn, id, MC_ERR_NO_MEMORY, "out of memory");
+        return;
+    }
+    s->conn = conn;
+    s->request_id = id;
+    s->tx = tx;
+    conn->refs++;
+    conn->in_flight++;
+    node->queued++;
+    mc__queue_push(&node->verify, s);
+    node->verify_unassigned++;
+    if (node->verify_next == NULL) {
+        node->verify_next = s;
+    }
+    pump_verify(node);
+}
