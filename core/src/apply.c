@@ -72,24 +72,58 @@ static int status_refusal(const mc_account *a, int closed, int frozen)
     return a->status == MC_STATUS_FROZEN ? frozen : MC_ERR_OK;
 }
 
-/* Transfer rules up to the signatures: everything that needs no account. */
-static int transfer_stateless(const Mc__Transfer *t, mc_result *r)
+/* The rules on a payment's parties, amount and memo that need no account:
+ * SELF_TRANSFER, AMOUNT_NOT_POSITIVE, MEMO_TOO_LONG, MEMO_NOT_UTF8. */
+static int payment_stateless(const uint8_t *payer, const uint8_t *payee, int64_t amount,
+                             const uint8_t *memo, size_t memo_len, mc_result *r)
 {
-    r->amount = t->amount;
-    if (memcmp(t->payer.data, t->payee.data, MC_PUBLIC_KEY_BYTES) == 0) {
+    r->amount = amount;
+    if (memcmp(payer, payee, MC_PUBLIC_KEY_BYTES) == 0) {
         return refuse(r, MC_ERR_SELF_TRANSFER, NULL), r->code;
     }
-    if (t->amount <= 0) {
+    if (amount <= 0) {
         return refuse(r, MC_ERR_AMOUNT_NOT_POSITIVE, NULL), r->code;
     }
-    if (t->memo.len > MC_MEMO_LEN_MAX) {
+    if (memo_len > MC_MEMO_LEN_MAX) {
         return refuse(r, MC_ERR_MEMO_TOO_LONG, NULL), r->code;
     }
-    if (!mc_utf8_is_valid(t->memo.data, t->memo.len)) {
+    if (!mc_utf8_is_valid(memo, memo_len)) {
         return refuse(r, MC_ERR_MEMO_NOT_UTF8, NULL), r->code;
     }
-    if (t->request_id.len != 0) {
-        return refuse(r, MC_ERR_UNKNOWN_REQUEST, NULL), r->code;
+    return MC_ERR_OK;
+}
+
+/* Load both parties: UNKNOWN_PAYER, UNKNOWN_PAYEE (in r->code), or a
+ * storage error. */
+static int load_parties(mc__apply_ctx *ctx, const uint8_t *payer_key, const uint8_t *payee_key,
+                        mc_account *payer, mc_account *payee, mc_result *r)
+{
+    int rc = load_or_refuse(ctx, payer_key, MC_ERR_UNKNOWN_PAYER, payer, r);
+    if (rc == MC_ERR_OK) {
+        rc = load_or_refuse(ctx, payee_key, MC_ERR_UNKNOWN_PAYEE, payee, r);
+    }
+    return rc == MC_ERR_NOT_FOUND ? MC_ERR_OK : rc;
+}
+
+int mc__party_rules(mc__apply_ctx *ctx, const uint8_t *payer_key, const uint8_t *payee_key,
+                    int64_t amount, const uint8_t *memo, size_t memo_len, mc_account *payer,
+                    mc_account *payee, mc_result *r)
+{
+    if (payment_stateless(payer_key, payee_key, amount, memo, memo_len, r) != MC_ERR_OK) {
+        return MC_ERR_OK;
+    }
+    return load_parties(ctx, payer_key, payee_key, payer, payee, r);
+}
+
+int mc__status_rules(const mc_account *payer, const mc_account *payee, mc_result *r)
+{
+    int code = status_refusal(payer, MC_ERR_PAYER_CLOSED, MC_ERR_PAYER_FROZEN);
+    if (code != MC_ERR_OK) {
+        return refuse(r, code, payer), code;
+    }
+    code = status_refusal(payee, MC_ERR_PAYEE_CLOSED, MC_ERR_PAYEE_FROZEN);
+    if (code != MC_ERR_OK) {
+        return refuse(r, code, payee), code;
     }
     return MC_ERR_OK;
 }
@@ -121,13 +155,8 @@ static int transfer_signers(const mc__apply_ctx *ctx, const mc_tx *tx, const mc_
 static int transfer_balances(const mc_account *payer, const mc_account *payee, int64_t amount,
                              int64_t *payer_after, int64_t *payee_after, mc_result *r)
 {
-    int code = status_refusal(payer, MC_ERR_PAYER_CLOSED, MC_ERR_PAYER_FROZEN);
-    if (code != MC_ERR_OK) {
-        return refuse(r, code, payer), code;
-    }
-    code = status_refusal(payee, MC_ERR_PAYEE_CLOSED, MC_ERR_PAYEE_FROZEN);
-    if (code != MC_ERR_OK) {
-        return refuse(r, code, payee), code;
+    if (mc__status_rules(payer, payee, r) != MC_ERR_OK) {
+        return r->code;
     }
     if (mc_amount_sub(payer->balance, amount, payer_after) != MC_ERR_OK) {
         return refuse(r, MC_ERR_AMOUNT_OVERFLOW, payer), r->code;
@@ -148,30 +177,47 @@ static int transfer_balances(const mc_account *payer, const mc_account *payee, i
     return MC_ERR_OK;
 }
 
+/* Everything a transfer's rules decide, in their documented order. */
+static int transfer_rules(mc__apply_ctx *ctx, const mc_tx *tx, mc_request *request,
+                          mc_account *payer, mc_account *payee, mc_result *r)
+{
+    const Mc__Transfer *t = tx->decoded->transfer;
+    if (payment_stateless(t->payer.data, t->payee.data, t->amount, t->memo.data, t->memo.len, r) !=
+        MC_ERR_OK) {
+        return MC_ERR_OK;
+    }
+    if (t->request_id.len != 0) {
+        int rc = mc__transfer_request_rules(ctx, t, request, r);
+        if (rc != MC_ERR_OK || r->code != MC_ERR_OK) {
+            return rc;
+        }
+    }
+    int rc = load_parties(ctx, t->payer.data, t->payee.data, payer, payee, r);
+    if (rc != MC_ERR_OK || r->code != MC_ERR_OK) {
+        return rc;
+    }
+    int64_t payer_after, payee_after;
+    if (transfer_signers(ctx, tx, payer, r) != MC_ERR_OK ||
+        transfer_balances(payer, payee, t->amount, &payer_after, &payee_after, r) != MC_ERR_OK) {
+        return MC_ERR_OK;
+    }
+    payer->balance = payer_after;
+    payee->balance = payee_after;
+    return MC_ERR_OK;
+}
+
 static int apply_transfer(mc__apply_ctx *ctx, const mc_tx *tx, mc_result *r)
 {
     const Mc__Transfer *t = tx->decoded->transfer;
     mc__store *s = &ctx->ledger->store;
     mc_account payer, payee;
-    if (transfer_stateless(t, r) != MC_ERR_OK) {
-        return MC_ERR_OK;
-    }
-    int rc = load_or_refuse(ctx, t->payer.data, MC_ERR_UNKNOWN_PAYER, &payer, r);
-    if (rc == MC_ERR_OK) {
-        rc = load_or_refuse(ctx, t->payee.data, MC_ERR_UNKNOWN_PAYEE, &payee, r);
-    }
-    if (rc != MC_ERR_OK) {
-        return rc == MC_ERR_NOT_FOUND ? MC_ERR_OK : rc;
-    }
-    int64_t payer_after, payee_after;
-    if (transfer_signers(ctx, tx, &payer, r) != MC_ERR_OK ||
-        transfer_balances(&payer, &payee, t->amount, &payer_after, &payee_after, r) != MC_ERR_OK) {
-        return MC_ERR_OK;
+    mc_request request;
+    int rc = transfer_rules(ctx, tx, &request, &payer, &payee, r);
+    if (rc != MC_ERR_OK || r->code != MC_ERR_OK) {
+        return rc;
     }
     uint64_t height = ctx->height + 1;
-    payer.balance = payer_after;
     payer.last_debit_height = height;
-    payee.balance = payee_after;
     payee.last_credit_height = height;
     rc = mc__account_save(s, ctx->txn, &payer);
     if (rc == MC_ERR_OK) {
@@ -182,6 +228,9 @@ static int apply_transfer(mc__apply_ctx *ctx, const mc_tx *tx, mc_result *r)
     }
     if (rc == MC_ERR_OK) {
         rc = mc__history_add(ctx, &payee, height, t->amount);
+    }
+    if (rc == MC_ERR_OK && t->request_id.len != 0) {
+        rc = mc__request_close(ctx, &request, MC_REQUEST_PAID, tx->tx_id);
     }
     return rc;
 }
@@ -372,6 +421,13 @@ int mc__apply_one(mc__apply_ctx *ctx, mc_tx *tx, mc_result *r)
         break;
     case MC__TX_BODY__KIND_SET_STATUS:
         rc = apply_set_status(ctx, tx, r);
+        break;
+    case MC__TX_BODY__KIND_PAYMENT_REQUEST:
+        rc = mc__apply_payment_request(ctx, tx, r);
+        break;
+    case MC__TX_BODY__KIND_DECLINE_REQUEST:
+    case MC__TX_BODY__KIND_CANCEL_REQUEST:
+        rc = mc__apply_close_request(ctx, tx, r);
         break;
     default:
         /* mc_tx_decode admits only the kinds above. */

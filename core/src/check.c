@@ -280,6 +280,11 @@ static int check_read(mc_ledger *l, MDB_txn *txn, char *why, size_t why_len)
     if (rc == MC_ERR_OK) {
         rc = check_history(&c);
     }
+    if (rc == MC_ERR_OK) {
+        char dummy[1];
+        rc = mc__requests_check(l, txn, c.height, why != NULL ? why : dummy,
+                                why != NULL ? why_len : sizeof dummy);
+    }
     return rc;
 }
 

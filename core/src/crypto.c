@@ -235,3 +235,74 @@ int mc_hex_decode(const char *hex, uint8_t *out, size_t len)
     }
     return MC_ERR_OK;
 }
+
+_Static_assert(MC_SEAL_SALT_BYTES == crypto_pwhash_SALTBYTES, "salt size");
+_Static_assert(MC_SEAL_NONCE_BYTES == crypto_secretbox_NONCEBYTES, "nonce size");
+_Static_assert(MC_SEAL_BOX_BYTES == MC_SECRET_SEED_BYTES + crypto_secretbox_MACBYTES, "box size");
+
+/* The secretbox key of a passphrase, in guarded memory; NULL on failure. */
+static uint8_t *seal_key(const mc_sealed_seed *s, const char *passphrase, size_t len)
+{
+    uint8_t *key = sodium_malloc(crypto_secretbox_KEYBYTES);
+    if (key == NULL) {
+        return NULL;
+    }
+    if (crypto_pwhash(key, crypto_secretbox_KEYBYTES, passphrase, len, s->salt,
+                      (unsigned long long)s->opslimit, (size_t)s->memlimit,
+                      crypto_pwhash_ALG_ARGON2ID13) != 0) {
+        sodium_free(key);
+        return NULL;
+    }
+    return key;
+}
+
+int mc_seed_seal(const uint8_t seed[MC_SECRET_SEED_BYTES], const char *passphrase, size_t len,
+                 mc_sealed_seed *out)
+{
+    if (mc_crypto_init() != MC_ERR_OK) {
+        return MC_ERR_NO_MEMORY;
+    }
+    mc_sealed_seed s;
+    randombytes_buf(s.salt, sizeof s.salt);
+    randombytes_buf(s.nonce, sizeof s.nonce);
+    s.opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    s.memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    uint8_t *key = seal_key(&s, passphrase, len);
+    if (key == NULL) {
+        return MC_ERR_NO_MEMORY;
+    }
+    crypto_secretbox_easy(s.box, seed, MC_SECRET_SEED_BYTES, s.nonce, key);
+    sodium_free(key);
+    *out = s;
+    return MC_ERR_OK;
+}
+
+int mc_seed_open(const mc_sealed_seed *sealed, const char *passphrase, size_t len,
+                 uint8_t seed[MC_SECRET_SEED_BYTES])
+{
+    if (mc_crypto_init() != MC_ERR_OK) {
+        return MC_ERR_NO_MEMORY;
+    }
+    if (sealed->opslimit < crypto_pwhash_OPSLIMIT_MIN ||
+        sealed->opslimit > crypto_pwhash_OPSLIMIT_SENSITIVE ||
+        sealed->memlimit < crypto_pwhash_MEMLIMIT_MIN ||
+        sealed->memlimit > crypto_pwhash_MEMLIMIT_SENSITIVE) {
+        return MC_ERR_INVALID_ARGUMENT;
+    }
+    uint8_t *key = seal_key(sealed, passphrase, len);
+    if (key == NULL) {
+        return MC_ERR_NO_MEMORY;
+    }
+    uint8_t *plain = sodium_malloc(MC_SECRET_SEED_BYTES);
+    int rc = plain == NULL ? MC_ERR_NO_MEMORY : MC_ERR_OK;
+    if (rc == MC_ERR_OK && crypto_secretbox_open_easy(plain, sealed->box, sizeof sealed->box,
+                                                      sealed->nonce, key) != 0) {
+        rc = MC_ERR_WRONG_PASSPHRASE;
+    }
+    if (rc == MC_ERR_OK) {
+        memcpy(seed, plain, MC_SECRET_SEED_BYTES);
+    }
+    sodium_free(plain);
+    sodium_free(key);
+    return rc;
+}

@@ -66,6 +66,12 @@ int mc_result_describe(const mc_result *r, unsigned decimals, const char *symbol
         money(r->amount, decimals, sym, after, sizeof after);
         return snprintf(buf, len, "limits %s..%s: the floor must be <= 0 <= the ceiling", after,
                         limit);
+    case MC_ERR_REQUEST_MISMATCH:
+        money(r->limit, decimals, sym, after, sizeof after);
+        return snprintf(buf, len,
+                        "paying %s does not match the request, which asks %s from its "
+                        "payer to its payee",
+                        amount, after);
     case MC_ERR_AMOUNT_NOT_POSITIVE:
         return snprintf(buf, len, "the amount %s is not greater than zero", amount);
     default:

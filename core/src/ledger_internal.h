@@ -59,6 +59,31 @@ int mc__merkle_root(mc__store *s, MDB_txn *txn, uint64_t size, uint8_t out[MC_HA
 int mc__merkle_node(mc__store *s, MDB_txn *txn, unsigned level, uint64_t index,
                     uint8_t out[MC_HASH_BYTES]);
 
+/* apply.c: rules shared with payment requests. mc__party_rules checks
+ * SELF_TRANSFER, AMOUNT_NOT_POSITIVE, MEMO_TOO_LONG, MEMO_NOT_UTF8,
+ * UNKNOWN_PAYER, UNKNOWN_PAYEE (into r->code) and loads both parties;
+ * mc__status_rules the closed and frozen statuses. */
+int mc__party_rules(mc__apply_ctx *ctx, const uint8_t *payer_key, const uint8_t *payee_key,
+                    int64_t amount, const uint8_t *memo, size_t memo_len, mc_account *payer,
+                    mc_account *payee, mc_result *r);
+int mc__status_rules(const mc_account *payer, const mc_account *payee, mc_result *r);
+
+/* requests.c: payment requests. */
+int mc__apply_payment_request(mc__apply_ctx *ctx, const mc_tx *tx, mc_result *r);
+int mc__apply_close_request(mc__apply_ctx *ctx, const mc_tx *tx, mc_result *r);
+/* UNKNOWN_REQUEST, REQUEST_CLOSED, REQUEST_MISMATCH into r->code; *q holds
+ * the request when it is open. */
+int mc__transfer_request_rules(mc__apply_ctx *ctx, const Mc__Transfer *t, mc_request *q,
+                               mc_result *r);
+/* Close open request `q` as paid, declined or cancelled by tx `by`. */
+int mc__request_close(mc__apply_ctx *ctx, mc_request *q, mc_request_status status,
+                      const uint8_t by[MC_TX_ID_BYTES]);
+int mc__request_load(mc__store *s, MDB_txn *txn, const uint8_t *id, size_t id_len, mc_request *out);
+int mc__request_decode(const uint8_t id[MC_TX_ID_BYTES], const void *data, size_t len,
+                       mc_request *out);
+/* The requests' invariants (see mc_ledger_check). */
+int mc__requests_check(mc_ledger *l, MDB_txn *txn, uint64_t height, char *why, size_t why_len);
+
 /* genesis.c */
 int mc__genesis_build(const mc_genesis_params *p, uint8_t **out, size_t *out_len);
 int mc__ledger_load_meta(mc_ledger *l, MDB_txn *txn);

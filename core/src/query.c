@@ -373,3 +373,116 @@ void mc_entry_clear(mc_entry *entry)
         entry->tx = NULL;
     }
 }
+
+typedef struct {
+    const uint8_t *id;
+    mc_request *out;
+} request_query;
+
+static int request_read(mc_ledger *l, MDB_txn *txn, void *arg)
+{
+    request_query *q = arg;
+    return mc__request_load(&l->store, txn, q->id, MC_TX_ID_BYTES, q->out);
+}
+
+int mc_ledger_get_request(mc_ledger *l, const uint8_t id[MC_TX_ID_BYTES], mc_request *out)
+{
+    request_query q = {.id = id, .out = out};
+    return in_read(l, request_read, &q);
+}
+
+typedef struct {
+    const uint8_t *key;
+    size_t limit;
+    mc_request_cb cb;
+    void *ctx;
+} open_requests_query;
+
+static int open_requests_read(mc_ledger *l, MDB_txn *txn, void *arg)
+{
+    open_requests_query *q = arg;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, l->store.open_requests, &cur);
+    if (rc != MDB_SUCCESS) {
+        return mc__store_error(&l->store, "mdb_cursor_open", rc);
+    }
+    uint8_t start[MC__OPEN_REQUEST_KEY_BYTES] = {0};
+    memcpy(start, q->key, MC_PUBLIC_KEY_BYTES);
+    MDB_val k = {.mv_size = sizeof start, .mv_data = start}, v;
+    int out = MC_ERR_OK;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    for (size_t seen = 0; rc == MDB_SUCCESS && (q->limit == 0 || seen < q->limit); seen++) {
+        if (k.mv_size != MC__OPEN_REQUEST_KEY_BYTES ||
+            memcmp(k.mv_data, q->key, MC_PUBLIC_KEY_BYTES) != 0) {
+            break;
+        }
+        mc_request r;
+        out = mc__request_load(&l->store, txn, v.mv_data, v.mv_size, &r);
+        if (out != MC_ERR_OK || (out = q->cb(&r, q->ctx)) != 0) {
+            out = out == MC_ERR_NOT_FOUND ? MC_ERR_CORRUPT : out;
+            break;
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (out == MC_ERR_OK && rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
+        out = mc__store_error(&l->store, "mdb_cursor_get", rc);
+    }
+    return out;
+}
+
+int mc_ledger_open_requests(mc_ledger *l, const uint8_t key[MC_PUBLIC_KEY_BYTES], size_t limit,
+                            mc_request_cb cb, void *ctx)
+{
+    open_requests_query q = {.key = key, .limit = limit, .cb = cb, .ctx = ctx};
+    return in_read(l, open_requests_read, &q);
+}
+
+int mc_ledger_tx_parties(mc_ledger *l, const mc_tx *tx,
+                         uint8_t out[MC_TX_PARTIES_MAX][MC_PUBLIC_KEY_BYTES])
+{
+    mc_tx_view v;
+    mc_tx_view_of(tx, &v);
+    const uint8_t *a = NULL, *b = NULL;
+    mc_request q;
+    switch (v.kind) {
+    case MC_TX_TRANSFER:
+        a = v.u.transfer.payer, b = v.u.transfer.payee;
+        break;
+    case MC_TX_PAYMENT_REQUEST:
+        a = v.u.payment_request.payer, b = v.u.payment_request.payee;
+        break;
+    case MC_TX_OPEN_ACCOUNT:
+        a = v.u.open_account.public_key;
+        break;
+    case MC_TX_SET_LIMITS:
+        a = v.u.set_limits.account;
+        break;
+    case MC_TX_SET_STATUS:
+        a = v.u.set_status.account;
+        break;
+    case MC_TX_DECLINE_REQUEST:
+    case MC_TX_CANCEL_REQUEST: {
+        if (v.u.close_request.request_id_len != MC_TX_ID_BYTES) {
+            return 0;
+        }
+        int rc = mc_ledger_get_request(l, v.u.close_request.request_id, &q);
+        if (rc == MC_ERR_NOT_FOUND) {
+            return 0;
+        }
+        if (rc != MC_ERR_OK) {
+            return -rc;
+        }
+        a = q.payer, b = q.payee;
+        break;
+    }
+    }
+    int n = 0;
+    if (a != NULL) {
+        memcpy(out[n++], a, MC_PUBLIC_KEY_BYTES);
+    }
+    if (b != NULL) {
+        memcpy(out[n++], b, MC_PUBLIC_KEY_BYTES);
+    }
+    return n;
+}

@@ -9,6 +9,9 @@
  *   log       height (u64 big-endian) -> LogEntry bytes
  *   history   public key (32) || height (u64 BE) -> delta (i64 BE) || balance after (i64 BE)
  *   merkle    level (1) || index (u64 BE) -> hash (32) of a complete subtree
+ *   requests  request id (32) -> RequestRecord
+ *   open_requests  public key (32) || height (u64 BE) -> request id (32), one
+ *             entry for each party of each open request
  *
  * Threads: any number of readers and one writer. A reader or the writer holds
  * `resize_lock` shared for the life of its LMDB transaction; growing the map
@@ -33,10 +36,11 @@
 #define MC__HISTORY_KEY_BYTES (MC_PUBLIC_KEY_BYTES + 8u)
 #define MC__HISTORY_VALUE_BYTES 16u
 #define MC__MERKLE_KEY_BYTES 9u
+#define MC__OPEN_REQUEST_KEY_BYTES (MC_PUBLIC_KEY_BYTES + 8u)
 
 typedef struct mc__store {
     MDB_env *env;
-    MDB_dbi meta, accounts, handles, txids, log, history, merkle;
+    MDB_dbi meta, accounts, handles, txids, log, history, merkle, requests, open_requests;
     bool no_sync;
     uint64_t map_size;
     uint64_t map_size_max;

@@ -8,8 +8,6 @@
 #include "mc/error.h"
 #include "tx_internal.h"
 
-#define MC__BYTES(ptr, n) ((ProtobufCBinaryData){.len = (n), .data = (uint8_t *)(ptr)})
-
 static bool key_ok(ProtobufCBinaryData b)
 {
     return b.len == MC_PUBLIC_KEY_BYTES;
@@ -18,72 +16,6 @@ static bool key_ok(ProtobufCBinaryData b)
 static bool limits_present(const Mc__Limits *l)
 {
     return l != NULL;
-}
-
-int mc_body_encode(const mc_body *body, uint8_t **out, size_t *out_len)
-{
-    Mc__TxBody b = MC__TX_BODY__INIT;
-    Mc__OpenAccount open = MC__OPEN_ACCOUNT__INIT;
-    Mc__Transfer transfer = MC__TRANSFER__INIT;
-    Mc__SetLimits set_limits = MC__SET_LIMITS__INIT;
-    Mc__SetStatus set_status = MC__SET_STATUS__INIT;
-    Mc__Limits limits = MC__LIMITS__INIT;
-
-    b.ledger_id = MC__BYTES(body->ledger_id, MC_LEDGER_ID_BYTES);
-    b.nonce = body->nonce;
-    b.not_after = body->not_after;
-    switch (body->kind) {
-    case MC_TX_OPEN_ACCOUNT:
-        if (body->u.open_account.handle == NULL) {
-            return MC_ERR_INVALID_ARGUMENT;
-        }
-        open.public_key = MC__BYTES(body->u.open_account.public_key, MC_PUBLIC_KEY_BYTES);
-        open.handle = MC__BYTES(body->u.open_account.handle, strlen(body->u.open_account.handle));
-        open.kind = (Mc__AccountKind)body->u.open_account.kind;
-        if (body->u.open_account.has_limits) {
-            limits.min_balance = body->u.open_account.limits.min_balance;
-            limits.max_balance = body->u.open_account.limits.max_balance;
-            open.limits = &limits;
-        }
-        b.kind_case = MC__TX_BODY__KIND_OPEN_ACCOUNT;
-        b.open_account = &open;
-        break;
-    case MC_TX_TRANSFER:
-        transfer.payer = MC__BYTES(body->u.transfer.payer, MC_PUBLIC_KEY_BYTES);
-        transfer.payee = MC__BYTES(body->u.transfer.payee, MC_PUBLIC_KEY_BYTES);
-        transfer.amount = body->u.transfer.amount;
-        if (body->u.transfer.memo != NULL) {
-            transfer.memo = MC__BYTES(body->u.transfer.memo, body->u.transfer.memo_len);
-        }
-        b.kind_case = MC__TX_BODY__KIND_TRANSFER;
-        b.transfer = &transfer;
-        break;
-    case MC_TX_SET_LIMITS:
-        set_limits.account = MC__BYTES(body->u.set_limits.account, MC_PUBLIC_KEY_BYTES);
-        limits.min_balance = body->u.set_limits.limits.min_balance;
-        limits.max_balance = body->u.set_limits.limits.max_balance;
-        set_limits.limits = &limits;
-        b.kind_case = MC__TX_BODY__KIND_SET_LIMITS;
-        b.set_limits = &set_limits;
-        break;
-    case MC_TX_SET_STATUS:
-        set_status.account = MC__BYTES(body->u.set_status.account, MC_PUBLIC_KEY_BYTES);
-        set_status.status = (Mc__AccountStatus)body->u.set_status.status;
-        b.kind_case = MC__TX_BODY__KIND_SET_STATUS;
-        b.set_status = &set_status;
-        break;
-    default:
-        return MC_ERR_INVALID_ARGUMENT;
-    }
-    size_t len = mc__tx_body__get_packed_size(&b);
-    uint8_t *buf = malloc(len > 0 ? len : 1);
-    if (buf == NULL) {
-        return MC_ERR_NO_MEMORY;
-    }
-    mc__tx_body__pack(&b, buf);
-    *out = buf;
-    *out_len = len;
-    return MC_ERR_OK;
 }
 
 /* Structure a body must have before any rule is checked. */
@@ -101,6 +33,11 @@ static bool body_well_formed(const Mc__TxBody *b)
         return key_ok(b->set_limits->account) && limits_present(b->set_limits->limits);
     case MC__TX_BODY__KIND_SET_STATUS:
         return key_ok(b->set_status->account);
+    case MC__TX_BODY__KIND_PAYMENT_REQUEST:
+        return key_ok(b->payment_request->payee) && key_ok(b->payment_request->payer);
+    case MC__TX_BODY__KIND_DECLINE_REQUEST:
+    case MC__TX_BODY__KIND_CANCEL_REQUEST:
+        return true; /* a request id that names nothing is UNKNOWN_REQUEST */
     default:
         return false;
     }
@@ -333,6 +270,9 @@ void mc_tx_view_of(const mc_tx *tx, mc_tx_view *out)
         out->u.transfer.amount = b->transfer->amount;
         out->u.transfer.memo = b->transfer->memo.data;
         out->u.transfer.memo_len = b->transfer->memo.len;
+        out->u.transfer.request_id =
+            b->transfer->request_id.len ? b->transfer->request_id.data : NULL;
+        out->u.transfer.request_id_len = b->transfer->request_id.len;
         break;
     case MC__TX_BODY__KIND_SET_LIMITS:
         out->u.set_limits.account = b->set_limits->account.data;
@@ -341,6 +281,21 @@ void mc_tx_view_of(const mc_tx *tx, mc_tx_view *out)
     case MC__TX_BODY__KIND_SET_STATUS:
         out->u.set_status.account = b->set_status->account.data;
         out->u.set_status.status = (int)b->set_status->status;
+        break;
+    case MC__TX_BODY__KIND_PAYMENT_REQUEST:
+        out->u.payment_request.payee = b->payment_request->payee.data;
+        out->u.payment_request.payer = b->payment_request->payer.data;
+        out->u.payment_request.amount = b->payment_request->amount;
+        out->u.payment_request.memo = b->payment_request->memo.data;
+        out->u.payment_request.memo_len = b->payment_request->memo.len;
+        break;
+    case MC__TX_BODY__KIND_DECLINE_REQUEST:
+        out->u.close_request.request_id = b->decline_request->request_id.data;
+        out->u.close_request.request_id_len = b->decline_request->request_id.len;
+        break;
+    case MC__TX_BODY__KIND_CANCEL_REQUEST:
+        out->u.close_request.request_id = b->cancel_request->request_id.data;
+        out->u.close_request.request_id_len = b->cancel_request->request_id.len;
         break;
     default:
         break; /* mc_tx_decode admits only the kinds above */

@@ -10,6 +10,9 @@
 #include "mc/tx.h"
 #include "tx.pb-c.h"
 
+/* Borrow `n` bytes at `ptr` as a protobuf bytes field. */
+#define MC__BYTES(ptr, n) ((ProtobufCBinaryData){.len = (n), .data = (uint8_t *)(ptr)})
+
 struct mc_tx {
     uint8_t *body; /* the exact signed bytes, owned */
     size_t body_len;

@@ -238,36 +238,21 @@ void mc__query_list_accounts(mc_conn *conn, const Mc__Request *req)
     free(page.items);
 }
 
-/* The accounts `tx` involves, for visibility. */
+/* May the caller see `tx`: it signed it, or it may see one of the accounts
+ * the transaction concerns. */
 static bool tx_visible(mc_conn *conn, const mc_tx *tx)
 {
     if (!conn->authenticated) {
         return false;
-    }
-    mc_tx_view v;
-    mc_tx_view_of(tx, &v);
-    const uint8_t *parties[3] = {NULL, NULL, NULL};
-    switch (v.kind) {
-    case MC_TX_TRANSFER:
-        parties[0] = v.u.transfer.payer;
-        parties[1] = v.u.transfer.payee;
-        break;
-    case MC_TX_OPEN_ACCOUNT:
-        parties[0] = v.u.open_account.public_key;
-        break;
-    case MC_TX_SET_LIMITS:
-        parties[0] = v.u.set_limits.account;
-        break;
-    case MC_TX_SET_STATUS:
-        parties[0] = v.u.set_status.account;
-        break;
     }
     for (size_t i = 0; i < mc_tx_signer_count(tx); i++) {
         if (memcmp(mc_tx_signer(tx, i), conn->identity, MC_PUBLIC_KEY_BYTES) == 0) {
             return true;
         }
     }
-    for (size_t i = 0; i < 3 && parties[i] != NULL; i++) {
+    uint8_t parties[MC_TX_PARTIES_MAX][MC_PUBLIC_KEY_BYTES];
+    int n = mc_ledger_tx_parties(conn->node->ledger, tx, parties);
+    for (int i = 0; i < n; i++) {
         if (mc__sees_details(conn, parties[i])) {
             return true;
         }

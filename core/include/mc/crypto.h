@@ -77,6 +77,34 @@ __attribute__((warn_unused_result)) bool mc_verify_auth(const uint8_t pk[MC_PUBL
  * libsodium). */
 int mc_random_bytes(uint8_t *out, size_t len);
 
+/* A secret seed encrypted under a passphrase, for key files at rest:
+ * key = Argon2id(passphrase, salt, opslimit, memlimit) (crypto_pwhash),
+ * box = XSalsa20-Poly1305 of the seed under that key (crypto_secretbox). */
+#define MC_SEAL_SALT_BYTES 16u
+#define MC_SEAL_NONCE_BYTES 24u
+#define MC_SEAL_BOX_BYTES (MC_SECRET_SEED_BYTES + 16u)
+typedef struct mc_sealed_seed {
+    uint8_t salt[MC_SEAL_SALT_BYTES];
+    uint8_t nonce[MC_SEAL_NONCE_BYTES];
+    uint8_t box[MC_SEAL_BOX_BYTES];
+    uint64_t opslimit; /* Argon2id passes */
+    uint64_t memlimit; /* Argon2id memory, bytes */
+} mc_sealed_seed;
+
+/* Seal `seed` under the `len` bytes of `passphrase` with libsodium's
+ * interactive Argon2id costs and fresh random salt and nonce. MC_ERR_OK or
+ * MC_ERR_NO_MEMORY. */
+int mc_seed_seal(const uint8_t seed[MC_SECRET_SEED_BYTES], const char *passphrase, size_t len,
+                 mc_sealed_seed *out);
+
+/* Open a sealed seed: MC_ERR_OK, MC_ERR_WRONG_PASSPHRASE (the box does not
+ * open: a wrong passphrase or a damaged file), MC_ERR_INVALID_ARGUMENT
+ * (costs out of libsodium's range, or above its "sensitive" level: a file
+ * asking for more would be an attack on the machine), MC_ERR_NO_MEMORY.
+ * `seed` is untouched on failure. */
+int mc_seed_open(const mc_sealed_seed *sealed, const char *passphrase, size_t len,
+                 uint8_t seed[MC_SECRET_SEED_BYTES]);
+
 /* Wipe `len` bytes in a way the compiler does not optimise away. */
 void mc_memzero(void *p, size_t len);
 

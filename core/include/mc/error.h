@@ -63,7 +63,10 @@
     X(SHUTTING_DOWN, 52, "the node is shutting down")                                              \
     X(TIMEOUT, 53, "no answer from the node in time")                                              \
     X(UNREACHABLE, 54, "cannot reach the node")                                                    \
-    X(PROTOCOL, 55, "the peer broke the protocol")
+    X(PROTOCOL, 55, "the peer broke the protocol")                                                 \
+    X(REQUEST_CLOSED, 56, "the payment request was already paid, declined or cancelled")           \
+    X(REQUEST_MISMATCH, 57, "the payment does not match the request's payer, payee or amount")     \
+    X(WRONG_PASSPHRASE, 58, "wrong passphrase for this key")
 
 typedef enum mc_err {
 #define MC__ERR_ENUM(name, value, message) MC_ERR_##name = value,

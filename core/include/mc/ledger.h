@@ -18,8 +18,10 @@
  *   the limits of SetLimits); apply sees only well-formed bodies.
  *
  *  Transfer: payer == payee (SELF_TRANSFER); amount <= 0 (AMOUNT_NOT_POSITIVE); memo > 140 bytes
- *   (MEMO_TOO_LONG); memo not UTF-8 (MEMO_NOT_UTF8); request_id set
- *   (UNKNOWN_REQUEST); payer unknown (UNKNOWN_PAYER); payee unknown
+ *   (MEMO_TOO_LONG); memo not UTF-8 (MEMO_NOT_UTF8); request_id set and
+ *   naming no request (UNKNOWN_REQUEST), a request no longer open
+ *   (REQUEST_CLOSED), or one whose payer, payee or amount differ
+ *   (REQUEST_MISMATCH); payer unknown (UNKNOWN_PAYER); payee unknown
  *   (UNKNOWN_PAYEE); signatures: for a SYSTEM payer the steward rule below,
  *   otherwise the payer must sign (MISSING_SIGNATURE) and nobody else
  *   (UNEXPECTED_SIGNER); payer closed (PAYER_CLOSED), frozen (PAYER_FROZEN);
@@ -40,6 +42,19 @@
  *  SetLimits: min <= 0 <= max (LIMITS_INVALID); steward rule; account unknown (UNKNOWN_ACCOUNT);
  * account closed (ACCOUNT_CLOSED). A limit set past the balance blocks further payments in that
  * direction; it never moves money.
+ *
+ *  PaymentRequest (the payee asks the payer): as a transfer from payer to
+ *   payee up to the statuses: SELF_TRANSFER, AMOUNT_NOT_POSITIVE,
+ *   MEMO_TOO_LONG, MEMO_NOT_UTF8, UNKNOWN_PAYER, UNKNOWN_PAYEE; the payee
+ *   signs (MISSING_SIGNATURE) and nobody else (UNEXPECTED_SIGNER); payer
+ *   closed or frozen, payee closed or frozen (PAYER_CLOSED...). Limits are
+ *   checked when it is paid. Paying it is a Transfer naming it; it is paid
+ *   at most once.
+ *
+ *  DeclineRequest (by the request's payer) and CancelRequest (by its payee):
+ *   request unknown (UNKNOWN_REQUEST); no longer open (REQUEST_CLOSED); the
+ *   payer (decline) or payee (cancel) signs (MISSING_SIGNATURE) and nobody
+ *   else (UNEXPECTED_SIGNER).
  *
  *  SetStatus: status ACTIVE, FROZEN or CLOSED
  *   (STATUS_INVALID); steward rule; account unknown (UNKNOWN_ACCOUNT); account
@@ -196,6 +211,48 @@ int mc_ledger_history(mc_ledger *ledger, const uint8_t key[MC_PUBLIC_KEY_BYTES],
 
 int mc_ledger_height(mc_ledger *ledger, uint64_t *out);
 
+typedef enum mc_request_status {
+    MC_REQUEST_OPEN = 1,
+    MC_REQUEST_PAID = 2,
+    MC_REQUEST_DECLINED = 3,
+    MC_REQUEST_CANCELLED = 4,
+} mc_request_status;
+
+/* A payment request: the payee asks the payer for `amount`. */
+typedef struct mc_request {
+    uint8_t id[MC_TX_ID_BYTES]; /* the tx_id of the PaymentRequest */
+    uint8_t payee[MC_PUBLIC_KEY_BYTES];
+    uint8_t payer[MC_PUBLIC_KEY_BYTES];
+    int64_t amount;
+    char memo[MC_MEMO_LEN_MAX + 1]; /* UTF-8, NUL-terminated */
+    mc_request_status status;
+    uint64_t height;                   /* when it was made */
+    uint64_t closed_height;            /* when paid, declined or cancelled; 0 while open */
+    uint8_t closed_by[MC_TX_ID_BYTES]; /* the transaction that closed it */
+} mc_request;
+
+/* The accounts a transaction concerns (a transfer's or a request's payer
+ * and payee; the account opened, limited or given a status; for a decline
+ * or cancel, the request's parties), at most MC_TX_PARTIES_MAX, into `out`
+ * (32 bytes each). Returns how many, or a negative mc_err on a storage
+ * failure. For visibility and statements. */
+#define MC_TX_PARTIES_MAX 2u
+int mc_ledger_tx_parties(mc_ledger *ledger, const mc_tx *tx,
+                         uint8_t out[MC_TX_PARTIES_MAX][MC_PUBLIC_KEY_BYTES]);
+
+/* "open", "paid", "declined", "cancelled"; NULL when out of range. */
+const char *mc_request_status_name(int status);
+
+/* The request with id `id`; NOT_FOUND when there is none. */
+int mc_ledger_get_request(mc_ledger *ledger, const uint8_t id[MC_TX_ID_BYTES], mc_request *out);
+
+/* The open requests of which `key` is the payer or the payee, oldest first,
+ * at most `limit` (0: all). A non-zero return of `cb` stops the walk and is
+ * returned. */
+typedef int (*mc_request_cb)(const mc_request *request, void *ctx);
+int mc_ledger_open_requests(mc_ledger *ledger, const uint8_t key[MC_PUBLIC_KEY_BYTES], size_t limit,
+                            mc_request_cb cb, void *ctx);
+
 /* True when `key` is a steward in the configuration as committed now (read
  * in its own transaction, so any thread may ask while the writer applies).
  * False on a storage failure too. */
@@ -228,7 +285,9 @@ int mc_ledger_root(mc_ledger *ledger, uint64_t size, uint8_t out[MC_HASH_BYTES])
  * handles and accounts correspond one to one; the log is gap-free from 1 to
  * the height, each entry decodes and its tx_id appears once in the id index,
  * pointing at it; the Merkle leaves match the entries; each account's history
- * sums to its balance. Returns MC_ERR_OK, or MC_ERR_INVARIANT with the first
+ * sums to its balance; every open payment request is indexed under both
+ * parties and nothing else is, every closed one names the transaction that
+ * closed it. Returns MC_ERR_OK, or MC_ERR_INVARIANT with the first
  * violation written into `why` (may be NULL), or a storage error. */
 int mc_ledger_check(mc_ledger *ledger, char *why, size_t why_len);
 

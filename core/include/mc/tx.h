@@ -24,6 +24,9 @@ typedef enum mc_tx_kind {
     MC_TX_TRANSFER = 11,
     MC_TX_SET_LIMITS = 12,
     MC_TX_SET_STATUS = 13,
+    MC_TX_PAYMENT_REQUEST = 14,
+    MC_TX_DECLINE_REQUEST = 15,
+    MC_TX_CANCEL_REQUEST = 16,
 } mc_tx_kind;
 
 /* A transaction body to encode. Pointers are borrowed for the call only. */
@@ -46,6 +49,8 @@ typedef struct mc_body {
             int64_t amount;
             const uint8_t *memo; /* may be NULL */
             size_t memo_len;
+            bool has_request; /* pays the payment request `request_id` */
+            uint8_t request_id[MC_TX_ID_BYTES];
         } transfer;
         struct {
             uint8_t account[MC_PUBLIC_KEY_BYTES];
@@ -55,6 +60,16 @@ typedef struct mc_body {
             uint8_t account[MC_PUBLIC_KEY_BYTES];
             mc_account_status status;
         } set_status;
+        struct {
+            uint8_t payee[MC_PUBLIC_KEY_BYTES]; /* who asks, and signs */
+            uint8_t payer[MC_PUBLIC_KEY_BYTES];
+            int64_t amount;
+            const uint8_t *memo; /* may be NULL */
+            size_t memo_len;
+        } payment_request;
+        struct {
+            uint8_t request_id[MC_TX_ID_BYTES];
+        } close_request; /* MC_TX_DECLINE_REQUEST and MC_TX_CANCEL_REQUEST */
     } u;
 } mc_body;
 
@@ -130,6 +145,8 @@ typedef struct mc_tx_view {
             int64_t amount;
             const uint8_t *memo;
             size_t memo_len;
+            const uint8_t *request_id; /* NULL when none */
+            size_t request_id_len;     /* MC_TX_ID_BYTES when it names a request */
         } transfer;
         struct {
             const uint8_t *account;
@@ -139,6 +156,17 @@ typedef struct mc_tx_view {
             const uint8_t *account;
             int status; /* mc_account_status, unchecked */
         } set_status;
+        struct {
+            const uint8_t *payee;
+            const uint8_t *payer;
+            int64_t amount;
+            const uint8_t *memo;
+            size_t memo_len;
+        } payment_request;
+        struct {
+            const uint8_t *request_id;
+            size_t request_id_len; /* MC_TX_ID_BYTES when it names a request */
+        } close_request;           /* decline and cancel */
     } u;
 } mc_tx_view;
 
