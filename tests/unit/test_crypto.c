@@ -307,6 +307,42 @@ static void test_random_bytes_differ(void **state)
     assert_memory_not_equal(a, b, sizeof a);
 }
 
+/* A sealed seed opens with its passphrase only, and a damaged box or
+ * absurd costs are refused. */
+static void test_seed_seal(void **state)
+{
+    (void)state;
+    uint8_t seed[MC_SECRET_SEED_BYTES], back[MC_SECRET_SEED_BYTES];
+    memset(back, 0, sizeof back);
+    assert_int_equal(mc_random_bytes(seed, sizeof seed), MC_ERR_OK);
+    mc_sealed_seed s, other;
+    assert_int_equal(mc_seed_seal(seed, "correct horse", 13, &s), MC_ERR_OK);
+    assert_memory_not_equal(s.box, seed, sizeof seed);
+    assert_int_equal(mc_seed_open(&s, "correct horse", 13, back), MC_ERR_OK);
+    assert_memory_equal(back, seed, sizeof seed);
+    uint8_t untouched[MC_SECRET_SEED_BYTES];
+    memset(untouched, 0xee, sizeof untouched);
+    memcpy(back, untouched, sizeof back);
+    assert_int_equal(mc_seed_open(&s, "correct horsf", 13, back), MC_ERR_WRONG_PASSPHRASE);
+    assert_int_equal(mc_seed_open(&s, "", 0, back), MC_ERR_WRONG_PASSPHRASE);
+    assert_memory_equal(back, untouched, sizeof back);
+    other = s;
+    other.box[3] ^= 1;
+    assert_int_equal(mc_seed_open(&other, "correct horse", 13, back), MC_ERR_WRONG_PASSPHRASE);
+    other = s;
+    other.salt[0] ^= 1;
+    assert_int_equal(mc_seed_open(&other, "correct horse", 13, back), MC_ERR_WRONG_PASSPHRASE);
+    other = s;
+    other.memlimit = (uint64_t)1 << 40;
+    assert_int_equal(mc_seed_open(&other, "correct horse", 13, back), MC_ERR_INVALID_ARGUMENT);
+    other = s;
+    other.opslimit = 0;
+    assert_int_equal(mc_seed_open(&other, "correct horse", 13, back), MC_ERR_INVALID_ARGUMENT);
+    /* Two seals of one seed differ (fresh salt and nonce). */
+    assert_int_equal(mc_seed_seal(seed, "correct horse", 13, &other), MC_ERR_OK);
+    assert_memory_not_equal(other.box, s.box, sizeof s.box);
+}
+
 static void test_tx_id(void **state)
 {
     (void)state;
@@ -457,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_tx_signature_domain),
         cmocka_unit_test(test_auth_signature_domain),
         cmocka_unit_test(test_random_bytes_differ),
+        cmocka_unit_test(test_seed_seal),
         cmocka_unit_test(test_tx_id),
         cmocka_unit_test(test_sha256_known_answer),
         cmocka_unit_test(test_hex),
