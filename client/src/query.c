@@ -155,7 +155,7 @@ int mc_client_list_accounts(mc_client *c, const uint8_t *after, mc_client_accoun
 
 static bool tx_kind_is_valid(uint32_t kind)
 {
-    return kind >= MC_TX_OPEN_ACCOUNT && kind <= MC_TX_SET_STATUS;
+    return kind >= MC_TX_KIND_FIRST && kind <= MC_TX_KIND_LAST;
 }
 
 static int history_item_convert(mc_client *c, const Mc__HistoryItem *h, mc_client_history_item *out)

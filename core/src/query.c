@@ -393,6 +393,7 @@ int mc_ledger_get_request(mc_ledger *l, const uint8_t id[MC_TX_ID_BYTES], mc_req
 
 typedef struct {
     const uint8_t *key;
+    uint64_t after;
     size_t limit;
     mc_request_cb cb;
     void *ctx;
@@ -406,8 +407,9 @@ static int open_requests_read(mc_ledger *l, MDB_txn *txn, void *arg)
     if (rc != MDB_SUCCESS) {
         return mc__store_error(&l->store, "mdb_cursor_open", rc);
     }
-    uint8_t start[MC__OPEN_REQUEST_KEY_BYTES] = {0};
+    uint8_t start[MC__OPEN_REQUEST_KEY_BYTES];
     memcpy(start, q->key, MC_PUBLIC_KEY_BYTES);
+    mc__u64_be(q->after == UINT64_MAX ? q->after : q->after + 1, start + MC_PUBLIC_KEY_BYTES);
     MDB_val k = {.mv_size = sizeof start, .mv_data = start}, v;
     int out = MC_ERR_OK;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -431,10 +433,11 @@ static int open_requests_read(mc_ledger *l, MDB_txn *txn, void *arg)
     return out;
 }
 
-int mc_ledger_open_requests(mc_ledger *l, const uint8_t key[MC_PUBLIC_KEY_BYTES], size_t limit,
-                            mc_request_cb cb, void *ctx)
+int mc_ledger_open_requests(mc_ledger *l, const uint8_t key[MC_PUBLIC_KEY_BYTES],
+                            uint64_t after_height, size_t limit, mc_request_cb cb, void *ctx)
 {
-    open_requests_query q = {.key = key, .limit = limit, .cb = cb, .ctx = ctx};
+    open_requests_query q = {
+        .key = key, .after = after_height, .limit = limit, .cb = cb, .ctx = ctx};
     return in_read(l, open_requests_read, &q);
 }
 

@@ -1,7 +1,7 @@
 /* An account's history, newest first and paged: each item is the change of
  * the balance at a height, with what a statement needs beside it (the time,
- * the kind of transaction, the other party of a transfer and its memo), read
- * from the log entry at that height. */
+ * the kind of transaction, the other party of a transfer or a payment
+ * request and its memo), read from the log entry at that height. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +20,7 @@ typedef struct history_out {
     mc_entry *entries;
     mc_account *counterparties;
     uint8_t (*tx_ids)[MC_TX_ID_BYTES];
+    uint8_t (*parties)[MC_TX_PARTIES_MAX][MC_PUBLIC_KEY_BYTES];
 } history_out;
 
 static int collect_item(const mc_history_item *item, void *ctx)
@@ -57,10 +58,19 @@ static int fill_item(mc_conn *conn, const uint8_t key[MC_PUBLIC_KEY_BYTES],
     it->kind = (uint32_t)v.kind;
     it->counterparty_handle = "";
     if (v.kind == MC_TX_TRANSFER) {
-        bool payer = memcmp(v.u.transfer.payer, key, MC_PUBLIC_KEY_BYTES) == 0;
-        const uint8_t *other = payer ? v.u.transfer.payee : v.u.transfer.payer;
-        it->counterparty = (ProtobufCBinaryData){MC_PUBLIC_KEY_BYTES, (uint8_t *)other};
         it->memo = (ProtobufCBinaryData){v.u.transfer.memo_len, (uint8_t *)v.u.transfer.memo};
+    } else if (v.kind == MC_TX_PAYMENT_REQUEST) {
+        it->memo = (ProtobufCBinaryData){v.u.payment_request.memo_len,
+                                         (uint8_t *)v.u.payment_request.memo};
+    }
+    /* The other party, for a payment or a request. */
+    int n = mc_ledger_tx_parties(conn->node->ledger, e->tx, o->parties[i]);
+    for (int p = 0; p < n && n == 2; p++) {
+        const uint8_t *other = o->parties[i][p];
+        if (memcmp(other, key, MC_PUBLIC_KEY_BYTES) == 0) {
+            continue;
+        }
+        it->counterparty = (ProtobufCBinaryData){MC_PUBLIC_KEY_BYTES, (uint8_t *)other};
         if (mc_ledger_get_account(conn->node->ledger, other, &o->counterparties[i]) == MC_ERR_OK) {
             it->counterparty_handle = o->counterparties[i].handle;
         }
@@ -81,6 +91,7 @@ static void history_out_free(history_out *o, size_t n)
     free(o->entries);
     free(o->counterparties);
     free(o->tx_ids);
+    free(o->parties);
 }
 
 static void send_history(mc_conn *conn, uint64_t id, const uint8_t *key, const history_page *page,
@@ -92,9 +103,10 @@ static void send_history(mc_conn *conn, uint64_t id, const uint8_t *key, const h
         .entries = calloc(n + 1, sizeof *o.entries),
         .counterparties = calloc(n + 1, sizeof *o.counterparties),
         .tx_ids = calloc(n + 1, sizeof *o.tx_ids),
+        .parties = calloc(n + 1, sizeof *o.parties),
     };
-    int rc = o.items && o.ptrs && o.entries && o.counterparties && o.tx_ids ? MC_ERR_OK
-                                                                            : MC_ERR_NO_MEMORY;
+    bool allocated = o.items && o.ptrs && o.entries && o.counterparties && o.tx_ids && o.parties;
+    int rc = allocated ? MC_ERR_OK : MC_ERR_NO_MEMORY;
     for (size_t i = 0; i < n && rc == MC_ERR_OK; i++) {
         rc = fill_item(conn, key, &page->items[i], &o, i);
     }

@@ -223,6 +223,8 @@ void mc__query_account(mc_conn *conn, const Mc__Request *req);
 void mc__query_list_accounts(mc_conn *conn, const Mc__Request *req);
 void mc__query_history(mc_conn *conn, const Mc__Request *req);
 void mc__query_tx(mc_conn *conn, const Mc__Request *req);
+void mc__query_request(mc_conn *conn, const Mc__Request *req);
+void mc__query_list_requests(mc_conn *conn, const Mc__Request *req);
 /* Shared by the queries: */
 bool mc__sees_details(mc_conn *conn, const uint8_t key[MC_PUBLIC_KEY_BYTES]);
 bool mc__require_auth(mc_conn *conn, uint64_t id); /* else answers AUTH_REQUIRED */

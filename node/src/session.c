@@ -103,6 +103,12 @@ static void dispatch(mc_conn *conn, const Mc__Request *req)
     case MC__REQUEST__KIND_GET_TX:
         mc__query_tx(conn, req);
         break;
+    case MC__REQUEST__KIND_LIST_REQUESTS:
+        mc__query_list_requests(conn, req);
+        break;
+    case MC__REQUEST__KIND_GET_REQUEST:
+        mc__query_request(conn, req);
+        break;
     default:
         mc__conn_send_error(conn, req->id, MC_ERR_UNSUPPORTED,
                             "this node (protocol %u) does not know this request",

@@ -275,6 +275,12 @@ int mc_test_node_stop(mc_test_node *n, int signal, int timeout_ms)
 void mc_test_node_destroy(mc_test_node *n)
 {
     mc_test_node_stop(n, SIGKILL, MC_TEST_STOP_TIMEOUT_MS);
+    const char *keep = getenv("MC_TEST_KEEP");
+    if (keep != NULL && keep[0] == '1') {
+        fprintf(stderr, "MC_TEST_KEEP: leaving %s\n", n->root);
+        mc_test_node_dump_log(n);
+        return;
+    }
     for (size_t i = 0; i < n->steward_count; i++) {
         mc_keypair_free(n->stewards[i]);
         n->stewards[i] = NULL;

@@ -68,7 +68,8 @@ void mc_test_node_start(mc_test_node *n, const char *const *args);
  * node is then killed with SIGKILL). */
 int mc_test_node_stop(mc_test_node *n, int signal, int timeout_ms);
 
-/* Stop the node if it runs (SIGKILL), free the keys, remove the directory. */
+/* Stop the node if it runs (SIGKILL), free the keys, remove the directory
+ * (with MC_TEST_KEEP=1 in the environment: keep it and print the log). */
 void mc_test_node_destroy(mc_test_node *n);
 
 /* Print the node's log to stderr (for failures). */

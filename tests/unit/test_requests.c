@@ -110,7 +110,7 @@ static int collect(const mc_request *q, void *ctx)
 static size_t open_count(world *w, const mc_keypair *who)
 {
     open_list l = {0};
-    assert_int_equal(mc_ledger_open_requests(w->f.ledger, pk(who), 0, collect, &l), MC_ERR_OK);
+    assert_int_equal(mc_ledger_open_requests(w->f.ledger, pk(who), 0, 0, collect, &l), MC_ERR_OK);
     return l.count;
 }
 
@@ -320,13 +320,22 @@ static void test_open_lists(void **state)
     MC_ASSERT_RESULT(mc_fixture_submit(&w->f, &other, (const mc_keypair *const *)&w->carol, 1),
                      MC_ERR_OK);
     open_list l = {0};
-    assert_int_equal(mc_ledger_open_requests(w->f.ledger, pk(w->alice), 0, collect, &l), MC_ERR_OK);
+    assert_int_equal(mc_ledger_open_requests(w->f.ledger, pk(w->alice), 0, 0, collect, &l),
+                     MC_ERR_OK);
     assert_int_equal(l.count, 4);
     assert_true(l.items[0].height < l.items[1].height && l.items[1].height < l.items[2].height);
     assert_memory_equal(l.items[0].id, ids[0], MC_TX_ID_BYTES);
+    uint64_t first_height = l.items[0].height;
     l.count = 0;
-    assert_int_equal(mc_ledger_open_requests(w->f.ledger, pk(w->alice), 2, collect, &l), MC_ERR_OK);
+    assert_int_equal(mc_ledger_open_requests(w->f.ledger, pk(w->alice), 0, 2, collect, &l),
+                     MC_ERR_OK);
     assert_int_equal(l.count, 2);
+    l.count = 0; /* paged: after the first one */
+    assert_int_equal(
+        mc_ledger_open_requests(w->f.ledger, pk(w->alice), first_height, 0, collect, &l),
+        MC_ERR_OK);
+    assert_int_equal(l.count, 3);
+    assert_memory_equal(l.items[0].id, ids[1], MC_TX_ID_BYTES);
     mc_body pay = pay_body(w, w->alice, w->bob, 101, ids[1]);
     MC_ASSERT_RESULT(mc_fixture_submit(&w->f, &pay, (const mc_keypair *const *)&w->alice, 1),
                      MC_ERR_OK);

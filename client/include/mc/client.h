@@ -160,6 +160,25 @@ typedef struct mc_client_tx {
 /* A transaction of the log by id; NOT_FOUND when it was never applied. */
 int mc_client_get_tx(mc_client *c, const uint8_t tx_id[MC_TX_ID_BYTES], mc_client_tx *out);
 
+/* A payment request with the handles of its parties ("" when unknown). */
+typedef struct mc_client_request {
+    mc_request request;
+    char payer_handle[MC_HANDLE_LEN_MAX + 1];
+    char payee_handle[MC_HANDLE_LEN_MAX + 1];
+} mc_client_request;
+
+/* One page of the open payment requests of `key` (as payer or payee),
+ * oldest first, made after `after_height` (0: from the first): at most
+ * `cap`, *n of them, *more when another page follows (ask again with
+ * after_height = the last one's height). FORBIDDEN on a private ledger for
+ * another member's requests. */
+int mc_client_open_requests(mc_client *c, const uint8_t key[MC_PUBLIC_KEY_BYTES],
+                            uint64_t after_height, mc_client_request *out, size_t cap, size_t *n,
+                            bool *more);
+
+/* A payment request by id, open or closed: UNKNOWN_REQUEST when none. */
+int mc_client_get_request(mc_client *c, const uint8_t id[MC_TX_ID_BYTES], mc_client_request *out);
+
 /* Pipelining: send a submission without waiting; *request_id identifies its
  * answer. */
 int mc_client_send_submit(mc_client *c, const uint8_t *signed_tx, size_t len, uint64_t *request_id);

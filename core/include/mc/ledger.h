@@ -247,11 +247,11 @@ const char *mc_request_status_name(int status);
 int mc_ledger_get_request(mc_ledger *ledger, const uint8_t id[MC_TX_ID_BYTES], mc_request *out);
 
 /* The open requests of which `key` is the payer or the payee, oldest first,
- * at most `limit` (0: all). A non-zero return of `cb` stops the walk and is
- * returned. */
+ * made after `after_height` (0: from the first), at most `limit` (0: all).
+ * A non-zero return of `cb` stops the walk and is returned. */
 typedef int (*mc_request_cb)(const mc_request *request, void *ctx);
-int mc_ledger_open_requests(mc_ledger *ledger, const uint8_t key[MC_PUBLIC_KEY_BYTES], size_t limit,
-                            mc_request_cb cb, void *ctx);
+int mc_ledger_open_requests(mc_ledger *ledger, const uint8_t key[MC_PUBLIC_KEY_BYTES],
+                            uint64_t after_height, size_t limit, mc_request_cb cb, void *ctx);
 
 /* True when `key` is a steward in the configuration as committed now (read
  * in its own transaction, so any thread may ask while the writer applies).

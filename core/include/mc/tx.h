@@ -28,6 +28,8 @@ typedef enum mc_tx_kind {
     MC_TX_DECLINE_REQUEST = 15,
     MC_TX_CANCEL_REQUEST = 16,
 } mc_tx_kind;
+#define MC_TX_KIND_FIRST MC_TX_OPEN_ACCOUNT
+#define MC_TX_KIND_LAST MC_TX_CANCEL_REQUEST /* kinds are numbered without gaps */
 
 /* A transaction body to encode. Pointers are borrowed for the call only. */
 typedef struct mc_body {
