@@ -154,6 +154,17 @@ int mc_tx_sign(const uint8_t *body, size_t body_len, const mc_keypair *const *ke
     return rc;
 }
 
+int mc_tx_cosign(mc_tx *tx, const mc_keypair *kp)
+{
+    uint8_t sig[MC_SIGNATURE_BYTES];
+    mc_sign_tx(kp, tx->decoded->ledger_id.data, tx->body, tx->body_len, sig);
+    int rc = tx_add_sig(tx, mc_keypair_public(kp), MC_PUBLIC_KEY_BYTES, sig, sizeof sig);
+    if (rc == MC_ERR_OK) {
+        tx->verified = false;
+    }
+    return rc;
+}
+
 void mc__tx_to_message(const mc_tx *tx, mc__signed_tx_msg *m)
 {
     mc__signed_tx__init(&m->st);

@@ -187,6 +187,37 @@ static void test_encode_is_stable(void **state)
     free(again);
 }
 
+/* A second signer added to a decoded transaction: both verify, the body is
+ * unchanged, and nobody signs twice. */
+static void test_cosign(void **state)
+{
+    keys *k = *state;
+    mc_body b = body_of(MC_TX_OPEN_ACCOUNT);
+    memcpy(b.u.open_account.public_key, mc_keypair_public(k->b), MC_PUBLIC_KEY_BYTES);
+    b.u.open_account.handle = "joiner";
+    b.u.open_account.kind = MC_KIND_MEMBER;
+    const mc_keypair *member[] = {k->b};
+    mc_tx *tx = round_trip(&b, member, 1);
+    uint8_t id[MC_TX_ID_BYTES];
+    memcpy(id, mc_tx_id_of(tx), sizeof id);
+    assert_int_equal(mc_tx_cosign(tx, k->a), MC_ERR_OK);
+    assert_false(mc_tx_is_verified(tx));
+    assert_int_equal(mc_tx_signer_count(tx), 2);
+    assert_memory_equal(mc_tx_signer(tx, 1), mc_keypair_public(k->a), MC_PUBLIC_KEY_BYTES);
+    assert_memory_equal(mc_tx_id_of(tx), id, sizeof id);
+    assert_int_equal(mc_tx_cosign(tx, k->a), MC_ERR_MALFORMED);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    assert_int_equal(mc_tx_encode(tx, &bytes, &len), MC_ERR_OK);
+    mc_tx *again = NULL;
+    assert_int_equal(mc_tx_decode(bytes, len, &again), MC_ERR_OK);
+    assert_int_equal(mc_tx_verify(again), MC_ERR_OK);
+    assert_int_equal(mc_tx_signer_count(again), 2);
+    mc_tx_free(again);
+    mc_tx_free(tx);
+    free(bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_view_open_account),
         cmocka_unit_test(test_view_set_limits_and_status),
         cmocka_unit_test(test_encode_is_stable),
+        cmocka_unit_test(test_cosign),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

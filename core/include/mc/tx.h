@@ -103,6 +103,12 @@ int mc_tx_from_parts(const uint8_t *body, size_t body_len,
                      const uint8_t (*keys)[MC_PUBLIC_KEY_BYTES],
                      const uint8_t (*sigs)[MC_SIGNATURE_BYTES], size_t n, mc_tx **out);
 
+/* Add the signature of `kp` over the transaction's body (a steward
+ * countersigning a member's join request, a co-signer of a proposal). The
+ * transaction is no longer marked verified. MC_ERR_MALFORMED when `kp`
+ * already signed it or it holds MC_TX_SIGS_MAX signatures. */
+int mc_tx_cosign(mc_tx *tx, const mc_keypair *kp);
+
 /* Verify every signature over "mc/tx/v1" || body.ledger_id || body.
  * Returns MC_ERR_OK (and marks the transaction verified) or
  * MC_ERR_BAD_SIGNATURE. Safe to call from any thread on distinct txs. */
