@@ -1,0 +1,375 @@
+/* Joining and the stewards' commands. `join` writes an OpenAccount signed
+ * by the member's own key (a request to join); a steward's `open` adds the
+ * steward's signature to it, or opens an account for a bare public key;
+ * `limits`, `freeze`, `unfreeze` and `close` are the steward-signed
+ * SetLimits and SetStatus. The join file:
+ *   {"format": "mc-join-1", "ledger_id": HEX, "handle": H, "kind": K,
+ *    "public_key": HEX, "tx_id": HEX, "signed_tx": HEX} */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mc/error.h"
+#include "wallet.h"
+
+#define MCW_JOIN_FORMAT "mc-join-1"
+
+typedef struct steward_args {
+    const char *out;
+    const char *kind;
+    const char *min, *max;
+} steward_args;
+
+static int parse_args(mcw_ctx *ctx, int argc, char **argv, steward_args *a, int nargs, bool *done)
+{
+    static const struct option options[] = {
+        {"out", required_argument, NULL, 'o'}, {"kind", required_argument, NULL, 'k'},
+        {"min", required_argument, NULL, 'm'}, {"max", required_argument, NULL, 'M'},
+        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
+    int opt, rc;
+    memset(a, 0, sizeof *a);
+    while ((rc = mcw_getopt(ctx, argc, argv, "ho:k:", options, &opt, done)) == 0 && !*done &&
+           opt != -1) {
+        const char **slot = opt == 'o'   ? &a->out
+                            : opt == 'k' ? &a->kind
+                            : opt == 'm' ? &a->min
+                                         : &a->max;
+        *slot = optarg;
+    }
+    if (rc != 0 || *done) {
+        return rc;
+    }
+    return argc - optind != nargs ? mcw_usage_error(ctx, "wrong number of arguments") : 0;
+}
+
+static int kind_of(mcw_ctx *ctx, const char *name, int *kind)
+{
+    *kind = name != NULL ? mc_account_kind_from_name(name) : MC_KIND_MEMBER;
+    return *kind < 0
+               ? mcw_usage_error(ctx, "--kind '%s': member, business, commons or system", name)
+               : 0;
+}
+
+static int sign_submit(mcw_ctx *ctx, const mc_body *b, mc_result *r)
+{
+    uint8_t *tx = NULL;
+    size_t len = 0;
+    int rc = mcw_sign(ctx, b, &tx, &len);
+    if (rc == MCW_EXIT_OK) {
+        rc = mcw_submit(ctx, tx, len, r);
+    }
+    free(tx);
+    return rc;
+}
+
+int mcw_cmd_join(mcw_ctx *ctx, int argc, char **argv)
+{
+    steward_args a;
+    bool done = false;
+    int kind = 0, rc = parse_args(ctx, argc, argv, &a, 1, &done);
+    if (rc != 0 || done) {
+        return rc;
+    }
+    const char *handle = argv[optind];
+    if (a.out == NULL) {
+        return mcw_usage_error(ctx, "--out FILE is required");
+    }
+    if ((rc = kind_of(ctx, a.kind, &kind)) != 0) {
+        return rc;
+    }
+    if (!mc_handle_is_valid((const uint8_t *)handle, strlen(handle))) {
+        return mcw_usage_error(ctx, "'%s': a handle is 2 to 32 of a-z 0-9 _ . -", handle);
+    }
+    rc = mcw_info(ctx, true);
+    if (rc == MCW_EXIT_OK) {
+        rc = mcw_unlock(ctx);
+    }
+    uint8_t *tx = NULL;
+    size_t len = 0;
+    if (rc == MCW_EXIT_OK) {
+        mc_body b = mcw_body(ctx, MC_TX_OPEN_ACCOUNT);
+        memcpy(b.u.open_account.public_key, ctx->public_key, MC_PUBLIC_KEY_BYTES);
+        b.u.open_account.handle = handle;
+        b.u.open_account.kind = (mc_account_kind)kind;
+        rc = mcw_sign(ctx, &b, &tx, &len);
+    }
+    if (rc == MCW_EXIT_OK) {
+        char *hex = malloc(2 * len + 1);
+        uint8_t id[MC_TX_ID_BYTES];
+        mc_tx *decoded = NULL;
+        if (hex != NULL && mc_tx_decode(tx, len, &decoded) == MC_ERR_OK) {
+            memcpy(id, mc_tx_id_of(decoded), sizeof id);
+            mc_hex_encode(tx, len, hex);
+            json_t *doc = json_pack(
+                "{s:s, s:o, s:s, s:s, s:o, s:o, s:s}", "format", MCW_JOIN_FORMAT, "ledger_id",
+                mcw_hex_json(ctx->info.ledger.ledger_id, 32), "handle", handle, "kind",
+                mc_account_kind_name(kind), "public_key", mcw_hex_json(ctx->public_key, 32),
+                "tx_id", mcw_hex_json(id, MC_TX_ID_BYTES), "signed_tx", hex);
+            rc = mcw_write_json(ctx, a.out, doc, false);
+            json_decref(doc);
+        } else {
+            rc = mcw_fail(ctx, MC_ERR_NO_MEMORY, "cannot write the join request");
+        }
+        mc_tx_free(decoded);
+        free(hex);
+    }
+    free(tx);
+    if (rc == MCW_EXIT_OK) {
+        json_object_set_new(mcw_json(ctx), "handle", json_string(handle));
+        json_object_set_new(mcw_json(ctx), "file", json_string(a.out));
+        mcw_print(ctx,
+                  "join request for %s written to %s: give it to a steward, who runs\n"
+                  "  mcwallet open %s %s\n",
+                  handle, a.out, handle, a.out);
+    }
+    return mcw_finish(ctx, rc);
+}
+
+/* A member's join request: their signed OpenAccount for this ledger. */
+static int read_join(mcw_ctx *ctx, const char *path, const char *handle, mc_tx **tx)
+{
+    int rc;
+    json_t *doc = mcw_read_json(ctx, path, &rc);
+    if (doc == NULL) {
+        return rc;
+    }
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    const char *format = json_string_value(json_object_get(doc, "format"));
+    bool ok = format != NULL && strcmp(format, MCW_JOIN_FORMAT) == 0 &&
+              mcw_json_hex_alloc(doc, "signed_tx", &bytes, &len) == 0;
+    json_decref(doc);
+    int code = ok ? mc_tx_decode(bytes, len, tx) : MC_ERR_MALFORMED;
+    free(bytes);
+    if (code == MC_ERR_OK && mc_tx_kind_of(*tx) != MC_TX_OPEN_ACCOUNT) {
+        code = MC_ERR_MALFORMED;
+    }
+    code = code == MC_ERR_OK ? mc_tx_verify(*tx) : code;
+    mc_tx_view v;
+    if (code == MC_ERR_OK) {
+        mc_tx_view_of(*tx, &v);
+        if (memcmp(v.ledger_id, ctx->info.ledger.ledger_id, MC_LEDGER_ID_BYTES) != 0) {
+            return mcw_fail(ctx, MC_ERR_WRONG_LEDGER, "%s is for another ledger", path);
+        }
+        if (v.u.open_account.handle_len != strlen(handle) ||
+            memcmp(v.u.open_account.handle, handle, strlen(handle)) != 0 ||
+            mc_tx_signer_count(*tx) != 1 ||
+            memcmp(mc_tx_signer(*tx, 0), v.u.open_account.public_key, MC_PUBLIC_KEY_BYTES) != 0) {
+            return mcw_fail(ctx, MC_ERR_INVALID_ARGUMENT,
+                            "%s is not a request to join as %s, signed by the joining key", path,
+                            handle);
+        }
+    }
+    return code == MC_ERR_OK ? MCW_EXIT_OK
+                             : mcw_fail(ctx, code, "%s is not a valid join request", path);
+}
+
+/* --min and --max over `base`: an omitted one keeps its value. */
+static int limits_of(mcw_ctx *ctx, const steward_args *a, mc_limits base, mc_limits *out)
+{
+    *out = base;
+    if (a->min != NULL && mcw_parse_amount(ctx, a->min, false, &out->min_balance) != 0) {
+        return MCW_EXIT_USAGE;
+    }
+    if (a->max != NULL && mcw_parse_amount(ctx, a->max, false, &out->max_balance) != 0) {
+        return MCW_EXIT_USAGE;
+    }
+    return MCW_EXIT_OK;
+}
+
+static void opened(mcw_ctx *ctx, const char *handle, int kind, const uint8_t *key, bool joined,
+                   const mc_result *r)
+{
+    char hex[2 * MC_PUBLIC_KEY_BYTES + 1];
+    mcw_hex(key, MC_PUBLIC_KEY_BYTES, hex);
+    json_object_set_new(mcw_json(ctx), "handle", json_string(handle));
+    json_object_set_new(mcw_json(ctx), "kind", json_string(mc_account_kind_name(kind)));
+    json_object_set_new(mcw_json(ctx), "public_key", json_string(hex));
+    json_object_set_new(mcw_json(ctx), "joined", json_boolean(joined));
+    mcw_print(ctx, "opened %s (%s) for key %.16s... at height %llu%s\n", handle,
+              mc_account_kind_name(kind), hex, (unsigned long long)r->height,
+              joined ? ", at its holder's request" : "");
+}
+
+static int set_limits(mcw_ctx *ctx, const uint8_t *key, mc_limits l, mc_result *r)
+{
+    mc_body b = mcw_body(ctx, MC_TX_SET_LIMITS);
+    memcpy(b.u.set_limits.account, key, MC_PUBLIC_KEY_BYTES);
+    b.u.set_limits.limits = l;
+    return sign_submit(ctx, &b, r);
+}
+
+static int open_from_join(mcw_ctx *ctx, const steward_args *a, const char *handle, const char *path)
+{
+    mc_tx *tx = NULL;
+    int rc = read_join(ctx, path, handle, &tx);
+    mc_tx_view v;
+    if (rc == MCW_EXIT_OK) {
+        mc_tx_view_of(tx, &v);
+        int kind = 0;
+        if (a->kind != NULL &&
+            (kind_of(ctx, a->kind, &kind) != 0 || kind != v.u.open_account.kind)) {
+            rc = mcw_fail(ctx, MC_ERR_INVALID_ARGUMENT,
+                          "the join request asks for a %s account: a signed request cannot be "
+                          "changed",
+                          mc_account_kind_name(v.u.open_account.kind));
+        }
+    }
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    mc_result r;
+    if (rc == MCW_EXIT_OK) {
+        int code = mc_tx_cosign(tx, ctx->key);
+        code = code == MC_ERR_OK ? mc_tx_encode(tx, &bytes, &len) : code;
+        rc = code == MC_ERR_OK ? mcw_submit(ctx, bytes, len, &r)
+                               : mcw_fail(ctx, code, "cannot add your signature");
+    }
+    if (rc == MCW_EXIT_OK) {
+        opened(ctx, handle, v.u.open_account.kind, v.u.open_account.public_key, true, &r);
+    }
+    if (rc == MCW_EXIT_OK && (a->min != NULL || a->max != NULL)) {
+        mc_limits l;
+        rc = limits_of(ctx, a, ctx->info.ledger.default_limits[v.u.open_account.kind - 1], &l);
+        rc = rc == MCW_EXIT_OK ? set_limits(ctx, v.u.open_account.public_key, l, &r) : rc;
+    }
+    free(bytes);
+    mc_tx_free(tx);
+    return rc;
+}
+
+static int open_for_key(mcw_ctx *ctx, const steward_args *a, const char *handle,
+                        const uint8_t key[MC_PUBLIC_KEY_BYTES])
+{
+    int kind = 0;
+    if (kind_of(ctx, a->kind, &kind) != 0) {
+        return MCW_EXIT_USAGE;
+    }
+    mc_body b = mcw_body(ctx, MC_TX_OPEN_ACCOUNT);
+    memcpy(b.u.open_account.public_key, key, MC_PUBLIC_KEY_BYTES);
+    b.u.open_account.handle = handle;
+    b.u.open_account.kind = (mc_account_kind)kind;
+    if (a->min != NULL || a->max != NULL) {
+        b.u.open_account.has_limits = true;
+        if (limits_of(ctx, a, ctx->info.ledger.default_limits[kind - 1],
+                      &b.u.open_account.limits) != MCW_EXIT_OK) {
+            return MCW_EXIT_USAGE;
+        }
+    }
+    mc_result r;
+    int rc = sign_submit(ctx, &b, &r);
+    if (rc == MCW_EXIT_OK) {
+        opened(ctx, handle, kind, key, false, &r);
+    }
+    return rc;
+}
+
+int mcw_cmd_open(mcw_ctx *ctx, int argc, char **argv)
+{
+    steward_args a;
+    bool done = false;
+    int rc = parse_args(ctx, argc, argv, &a, 2, &done);
+    if (rc != 0 || done) {
+        return rc;
+    }
+    const char *handle = argv[optind], *what = argv[optind + 1];
+    uint8_t key[MC_PUBLIC_KEY_BYTES];
+    if (!mc_handle_is_valid((const uint8_t *)handle, strlen(handle))) {
+        return mcw_usage_error(ctx, "'%s': a handle is 2 to 32 of a-z 0-9 _ . -", handle);
+    }
+    rc = mcw_info(ctx, false);
+    if (rc == MCW_EXIT_OK) {
+        rc = mcw_connect_as(ctx);
+    }
+    if (rc == MCW_EXIT_OK) {
+        rc = strlen(what) == 2 * MC_PUBLIC_KEY_BYTES && mc_hex_decode(what, key, sizeof key) == 0
+                 ? open_for_key(ctx, &a, handle, key)
+                 : open_from_join(ctx, &a, handle, what);
+    }
+    return mcw_finish(ctx, rc);
+}
+
+int mcw_cmd_limits(mcw_ctx *ctx, int argc, char **argv)
+{
+    steward_args a;
+    bool done = false;
+    int rc = parse_args(ctx, argc, argv, &a, 1, &done);
+    if (rc != 0 || done) {
+        return rc;
+    }
+    if (a.min == NULL && a.max == NULL) {
+        return mcw_usage_error(ctx, "give --min AMOUNT, --max AMOUNT or both");
+    }
+    mc_client_account target;
+    mc_limits l;
+    mc_result r;
+    rc = mcw_info(ctx, false);
+    if (rc == MCW_EXIT_OK) {
+        rc = mcw_resolve(ctx, argv[optind], false, &target);
+    }
+    if (rc == MCW_EXIT_OK && target.restricted && (a.min == NULL || a.max == NULL)) {
+        rc = mcw_fail(ctx, MC_ERR_FORBIDDEN,
+                      "%s's limits are hidden from you: give both --min "
+                      "and --max",
+                      target.account.handle);
+    }
+    if (rc == MCW_EXIT_OK) {
+        rc = limits_of(ctx, &a, target.account.limits, &l);
+    }
+    if (rc == MCW_EXIT_OK) {
+        rc = set_limits(ctx, target.account.public_key, l, &r);
+    }
+    if (rc == MCW_EXIT_OK) {
+        json_object_set_new(mcw_json(ctx), "handle", json_string(target.account.handle));
+        json_object_set_new(mcw_json(ctx), "limits",
+                            json_pack("{s:o, s:o}", "min", mcw_amount_json(ctx, l.min_balance),
+                                      "max", mcw_amount_json(ctx, l.max_balance)));
+        mcw_print(ctx, "%s: credit limit %s, ceiling %s (height %llu)\n", target.account.handle,
+                  mcw_amount_text(ctx, l.min_balance).s, mcw_amount_text(ctx, l.max_balance).s,
+                  (unsigned long long)r.height);
+    }
+    return mcw_finish(ctx, rc);
+}
+
+static int set_status(mcw_ctx *ctx, int argc, char **argv, mc_account_status status)
+{
+    bool done = false;
+    int rc = mcw_parse_plain(ctx, argc, argv, 1, 1, &done);
+    if (rc != 0 || done) {
+        return rc;
+    }
+    mc_client_account target;
+    mc_result r;
+    rc = mcw_info(ctx, false);
+    if (rc == MCW_EXIT_OK) {
+        rc = mcw_resolve(ctx, argv[optind], false, &target);
+    }
+    if (rc == MCW_EXIT_OK) {
+        mc_body b = mcw_body(ctx, MC_TX_SET_STATUS);
+        memcpy(b.u.set_status.account, target.account.public_key, MC_PUBLIC_KEY_BYTES);
+        b.u.set_status.status = status;
+        rc = sign_submit(ctx, &b, &r);
+    }
+    if (rc == MCW_EXIT_OK) {
+        json_object_set_new(mcw_json(ctx), "handle", json_string(target.account.handle));
+        json_object_set_new(mcw_json(ctx), "status", json_string(mc_account_status_name(status)));
+        mcw_print(ctx, "%s is now %s (height %llu)\n", target.account.handle,
+                  mc_account_status_name(status), (unsigned long long)r.height);
+    }
+    return mcw_finish(ctx, rc);
+}
+
+int mcw_cmd_freeze(mcw_ctx *ctx, int argc, char **argv)
+{
+    return set_status(ctx, argc, argv, MC_STATUS_FROZEN);
+}
+
+int mcw_cmd_unfreeze(mcw_ctx *ctx, int argc, char **argv)
+{
+    return set_status(ctx, argc, argv, MC_STATUS_ACTIVE);
+}
+
+int mcw_cmd_close(mcw_ctx *ctx, int argc, char **argv)
+{
+    return set_status(ctx, argc, argv, MC_STATUS_CLOSED);
+}
