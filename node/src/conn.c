@@ -213,7 +213,7 @@ static void arm_timer(mc_conn *conn)
 {
     const mc_node_limits *lim = &conn->node->config->limits;
     uint64_t now = mc__now_ms(conn->node), deadline;
-    if (partial_frame(conn)) {
+    if (partial_frame(conn) && conn->reading) { /* paused by us: not the client's delay */
         deadline = conn->frame_started_ms + lim->frame_timeout_ms;
     } else if (conn->in_flight == 0 && conn->wlen == 0 && conn->writing_bytes == 0) {
         deadline = conn->last_activity_ms + lim->idle_timeout_ms;
@@ -229,7 +229,7 @@ static void on_timer(uv_timer_t *timer)
     mc_conn *conn = timer->data;
     const mc_node_limits *lim = &conn->node->config->limits;
     uint64_t now = mc__now_ms(conn->node);
-    if (partial_frame(conn)) {
+    if (partial_frame(conn) && conn->reading) {
         if (now - conn->frame_started_ms >= lim->frame_timeout_ms) {
             mc_log(MC_LOG_INFO,
                    "conn %llu (%s): a frame started %llu ms ago is unfinished; closing",
@@ -248,10 +248,35 @@ static void on_timer(uv_timer_t *timer)
     arm_timer(conn);
 }
 
+/* Stopping: whole frames read but not yet handled are answered
+ * SHUTTING_DOWN (with their ids when they decode), so their senders know to
+ * resend them once the node is back; nothing of them was applied. */
+static void refuse_buffered(mc_conn *conn)
+{
+    uint32_t max = conn->node->config->limits.max_frame_bytes;
+    size_t off = 0;
+    uint32_t len = 0;
+    while (mc_frame_parse(conn->rbuf + off, conn->rlen - off, max, &len) == MC_FRAME_READY) {
+        Mc__Request *req = mc__request__unpack(NULL, len, conn->rbuf + off + MC_FRAME_HEADER_BYTES);
+        mc__conn_send_error(conn, req != NULL ? req->id : 0, MC_ERR_SHUTTING_DOWN,
+                            "the node is shutting down and did not take this request; resend "
+                            "it once the node is back");
+        if (req != NULL) {
+            mc__request__free_unpacked(req, NULL);
+        }
+        off += MC_FRAME_HEADER_BYTES + (size_t)len;
+    }
+    conn->rlen = 0;
+}
+
 /* Cut and handle the whole frames in rbuf while the connection has room. */
 static void process_frames(mc_conn *conn)
 {
     const mc_node *node = conn->node;
+    if (node->stopping) {
+        refuse_buffered(conn);
+        return;
+    }
     const mc_node_limits *lim = &node->config->limits;
     size_t off = 0;
     while (!conn->closing && !conn->close_after_write && !node->stopping &&
@@ -338,6 +363,7 @@ void mc__conn_update(mc_conn *conn)
                 conn->in_flight < lim->max_in_flight && unsent_ok;
     if (want && !conn->reading) {
         conn->reading = uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read) == 0;
+        conn->frame_started_ms = mc__now_ms(node); /* the time to finish a frame restarts */
     } else if (!want && conn->reading) {
         uv_read_stop((uv_stream_t *)&conn->tcp);
         conn->reading = false;

@@ -269,9 +269,12 @@ static void on_signal(uv_signal_t *handle, int signum)
            strsignal(signum), node->queued);
     node->stopping = true;
     uv_close((uv_handle_t *)&node->listener, NULL);
-    for (mc_conn *c = node->conns; c != NULL; c = c->next) {
-        mc__conn_update(c);
+    mc_conn *next;
+    for (mc_conn *c = node->conns; c != NULL; c = next) {
+        next = c->next;
+        mc__conn_update(c); /* stops reading; answers SHUTTING_DOWN to frames not yet taken */
     }
+    mc__node_flush(node);
     mc__node_check_drained(node);
 }
 

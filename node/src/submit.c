@@ -7,6 +7,7 @@
  * MC_NODE_VERIFY_CHUNK_MAX submissions, at most verify_threads jobs run.
  * The writer takes whatever is verified, up to batch_max, so batches grow
  * with the load: while one batch is being fsynced the next one gathers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -68,15 +69,35 @@ bool mc__submissions_idle(const mc_node *node)
     return node->queued == 0 && node->verify_jobs == 0;
 }
 
+/* The refusal's context the submitter may see: an account's balance and
+ * limit only when the visibility rules show them that account's details;
+ * otherwise the words name the account and the rule, without figures. */
+static void redact(mc_conn *conn, mc_result *r, char *words, size_t len)
+{
+    const mc_node *node = conn->node;
+    if (r->code == MC_ERR_OK || !r->has_account || mc__sees_details(conn, r->account)) {
+        mc_result_describe(r, node->info.decimals, node->info.unit_symbol, words, len);
+        return;
+    }
+    r->balance = 0;
+    r->limit = 0;
+    if (r->handle[0] != '\0') {
+        snprintf(words, len, "%s: %s", r->handle, mc_strerror(r->code));
+    } else {
+        snprintf(words, len, "%s", mc_strerror(r->code));
+    }
+}
+
 /* Answer a submission and let it go. */
 void mc__submission_finish(mc_node *node, mc_submission *s)
 {
     mc_conn *conn = s->conn;
-    const mc_result *r = &s->result;
+    mc_result *r = &s->result;
     Mc__Response resp = MC__RESPONSE__INIT;
     Mc__TxResult tr = MC__TX_RESULT__INIT;
     Mc__Error err;
     char words[512];
+    redact(conn, r, words, sizeof words);
     tr.tx_id = (ProtobufCBinaryData){MC_TX_ID_BYTES, (uint8_t *)r->tx_id};
     tr.code = (uint32_t)r->code;
     tr.duplicate = r->duplicate;
@@ -92,7 +113,6 @@ void mc__submission_finish(mc_node *node, mc_submission *s)
     resp.kind_case = MC__RESPONSE__KIND_SUBMIT;
     resp.submit = &tr;
     if (r->code != MC_ERR_OK) {
-        mc_result_describe(r, node->info.decimals, node->info.unit_symbol, words, sizeof words);
         mc__response_error(&resp, &err, r->code, words);
     }
     mc__conn_send(conn, &resp);

@@ -3,10 +3,11 @@
  *
  * One mc_client is one TCP connection, used by one thread at a time. Every
  * call sends its request and waits for the answer, at most `timeout_ms`.
- * mc_client_submit() retries after a timeout or a lost connection by
- * reconnecting (and authenticating again with the same key) and sending the
- * same signed bytes: that is safe, because the ledger applies a transaction
- * at most once and answers a resubmission with its original result. For
+ * mc_client_submit() retries after OVERLOADED (after a short wait), and
+ * after a timeout or a lost connection by reconnecting (and authenticating
+ * again with the same key), always sending the same signed bytes: that is
+ * safe, because the ledger applies a transaction at most once and answers a
+ * resubmission with its original result. For
  * pipelining (the benchmark, the tests), mc_client_send_submit() and
  * mc_client_recv_result() keep many submissions in flight on one connection;
  * do not mix them with the blocking calls while any is outstanding.

@@ -59,7 +59,7 @@
     X(FRAME_TOO_LARGE, 48, "the frame is larger than the node accepts")                            \
     X(AUTH_REQUIRED, 49, "this request needs an authenticated connection")                         \
     X(FORBIDDEN, 50, "the ledger's visibility rules do not show this to you")                      \
-    X(AUTH_FAILED, 51, "authentication failed: no challenge, or the signature does not verify")    \
+    X(AUTH_FAILED, 51, "authentication failed: no challenge, a bad signature, or an unknown key")  \
     X(SHUTTING_DOWN, 52, "the node is shutting down")                                              \
     X(TIMEOUT, 53, "no answer from the node in time")                                              \
     X(UNREACHABLE, 54, "cannot reach the node")                                                    \
