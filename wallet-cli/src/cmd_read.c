@@ -249,6 +249,58 @@ int mcw_cmd_history(mcw_ctx *ctx, int argc, char **argv)
     return mcw_finish(ctx, MCW_EXIT_OK);
 }
 
+typedef struct account_list {
+    mc_client_account *items;
+    size_t count, cap;
+} account_list;
+
+/* Every account, page by page. */
+static int fetch_accounts(mcw_ctx *ctx, account_list *l)
+{
+    bool more = true;
+    while (more) {
+        if (l->cap - l->count < MCW_PAGE) {
+            size_t cap = l->cap * 2 + MCW_PAGE;
+            mc_client_account *p = realloc(l->items, cap * sizeof *p);
+            if (p == NULL) {
+                return mcw_fail(ctx, MC_ERR_NO_MEMORY, "out of memory");
+            }
+            l->items = p;
+            l->cap = cap;
+        }
+        const uint8_t *after = l->count > 0 ? l->items[l->count - 1].account.public_key : NULL;
+        size_t n = 0;
+        int code =
+            mc_client_list_accounts(ctx->client, after, l->items + l->count, MCW_PAGE, &n, &more);
+        if (code != MC_ERR_OK) {
+            return mcw_fail(ctx, code, "%s", mc_client_error_message(ctx->client));
+        }
+        l->count += n;
+        more = more && n > 0;
+    }
+    return MCW_EXIT_OK;
+}
+
+static int by_handle(const void *a, const void *b)
+{
+    return strcmp(((const mc_client_account *)a)->account.handle,
+                  ((const mc_client_account *)b)->account.handle);
+}
+
+static void print_account(mcw_ctx *ctx, const mc_client_account *ca)
+{
+    const mc_account *a = &ca->account;
+    if (ca->restricted) {
+        mcw_print(ctx, "%-20s %-9s %-7s %14s\n", a->handle, mc_account_kind_name(a->kind),
+                  mc_account_status_name(a->status), "(private)");
+        return;
+    }
+    mcw_print(ctx, "%-20s %-9s %-7s %14s  limits %s .. %s\n", a->handle,
+              mc_account_kind_name(a->kind), mc_account_status_name(a->status),
+              mcw_amount_text(ctx, a->balance).s, mcw_amount_text(ctx, a->limits.min_balance).s,
+              mcw_amount_text(ctx, a->limits.max_balance).s);
+}
+
 int mcw_cmd_accounts(mcw_ctx *ctx, int argc, char **argv)
 {
     bool done = false;
@@ -256,47 +308,34 @@ int mcw_cmd_accounts(mcw_ctx *ctx, int argc, char **argv)
     if (rc != 0 || done) {
         return rc;
     }
+    account_list l = {0};
     rc = mcw_info(ctx, false);
     if (rc == MCW_EXIT_OK) {
         rc = mcw_connect_as(ctx);
     }
+    if (rc == MCW_EXIT_OK) {
+        rc = fetch_accounts(ctx, &l);
+    }
     if (rc != MCW_EXIT_OK) {
+        free(l.items);
         return mcw_finish(ctx, rc);
     }
+    qsort(l.items, l.count, sizeof *l.items, by_handle);
     json_t *list = json_array();
     json_object_set_new(mcw_json(ctx), "accounts", list);
-    mc_client_account *page = calloc(MCW_PAGE, sizeof *page);
-    if (page == NULL) {
-        return mcw_finish(ctx, mcw_fail(ctx, MC_ERR_NO_MEMORY, "out of memory"));
+    bool all_visible = true;
+    int64_t total = 0;
+    for (size_t i = 0; i < l.count; i++) {
+        json_array_append_new(list, account_json(ctx, &l.items[i]));
+        print_account(ctx, &l.items[i]);
+        all_visible = all_visible && !l.items[i].restricted;
+        total += l.items[i].restricted ? 0 : l.items[i].account.balance; /* sums to 0 */
     }
-    uint8_t after[MC_PUBLIC_KEY_BYTES];
-    bool more = true, first = true;
-    while (more && rc == MCW_EXIT_OK) {
-        size_t n = 0;
-        int code =
-            mc_client_list_accounts(ctx->client, first ? NULL : after, page, MCW_PAGE, &n, &more);
-        if (code != MC_ERR_OK) {
-            rc = mcw_fail(ctx, code, "%s", mc_client_error_message(ctx->client));
-            break;
-        }
-        for (size_t i = 0; i < n; i++) {
-            const mc_account *a = &page[i].account;
-            json_array_append_new(list, account_json(ctx, &page[i]));
-            if (page[i].restricted) {
-                mcw_print(ctx, "%-20s %-9s %-7s %14s\n", a->handle, mc_account_kind_name(a->kind),
-                          mc_account_status_name(a->status), "(private)");
-            } else {
-                mcw_print(ctx, "%-20s %-9s %-7s %14s  limits %s .. %s\n", a->handle,
-                          mc_account_kind_name(a->kind), mc_account_status_name(a->status),
-                          mcw_amount_text(ctx, a->balance).s,
-                          mcw_amount_text(ctx, a->limits.min_balance).s,
-                          mcw_amount_text(ctx, a->limits.max_balance).s);
-            }
-            memcpy(after, a->public_key, MC_PUBLIC_KEY_BYTES);
-        }
-        first = false;
-        more = more && n > 0;
+    if (all_visible) {
+        json_object_set_new(mcw_json(ctx), "total", mcw_amount_json(ctx, total));
+        mcw_print(ctx, "%-38s %14s  (the balances of a mutual-credit ledger sum to zero)\n",
+                  "total", mcw_amount_text(ctx, total).s);
     }
-    free(page);
-    return mcw_finish(ctx, rc);
+    free(l.items);
+    return mcw_finish(ctx, MCW_EXIT_OK);
 }
