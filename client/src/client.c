@@ -198,10 +198,23 @@ static const char *kind_name(Mc__Response__KindCase kind)
     return field != NULL ? field->name : "nothing";
 }
 
+int mc__client_refuse_while_lost(mc_client *c)
+{
+    if (!c->lost) {
+        return MC_ERR_OK;
+    }
+    mc__client_set_error(c, "%s; receive the answers to the %zu submissions outstanding first",
+                         c->lost_error, c->outstanding);
+    return MC_ERR_UNREACHABLE;
+}
+
 int mc__client_refuse_while_pipelining(mc_client *c)
 {
     if (c->outstanding == 0) {
         return MC_ERR_OK;
+    }
+    if (c->lost) {
+        return mc__client_refuse_while_lost(c);
     }
     mc__client_set_error(c, "%zu pipelined submissions outstanding: receive them first",
                          c->outstanding);

@@ -17,6 +17,7 @@
 #define MC_CLIENT_PORT_TEXT_MAX 5u        /* digits of a port */
 #define MC_CLIENT_READ_CHUNK_BYTES 65536u /* most bytes asked of one recv() */
 #define MC_CLIENT_INBOX_KEEP_BYTES 65536u /* an empty inbox larger than this is freed */
+#define MC_CLIENT_LOST_READS_MAX 1024u    /* reads of what a failed connection still holds */
 #define MC_CLIENT_INBOX_BYTES_MAX                                                                  \
     (MC_FRAME_HEADER_BYTES + MC_FRAME_MAX_LIMIT + MC_CLIENT_READ_CHUNK_BYTES)
 #define MC_CLIENT_OUTSTANDING_MAX 65536u                      /* pipelined submissions in flight */
@@ -52,6 +53,12 @@ struct mc_client {
     mc__pending *pending;
     size_t pending_len, pending_cap;
     size_t outstanding; /* entries of `pending` not received */
+    /* The connection failed with submissions outstanding: fd is -1, the
+     * inbox holds what was received before (whole frames first, maybe part
+     * of one after), handed out by mc_client_recv_result() until none is
+     * left; the other calls fail until then. Why, in lost_error. */
+    bool lost;
+    char lost_error[MC_CLIENT_ERROR_MAX];
     /* Authentication, repeated after a reconnect; borrowed from the caller. */
     const mc_keypair *keypair;
     bool has_ledger_id;
@@ -73,6 +80,13 @@ int mc__client_open(mc_client *c);
  * answers can no longer come). The next call reconnects. */
 void mc__client_disconnect(mc_client *c);
 
+/* After a failure of the connection (its message in c->error): with
+ * submissions outstanding, read what the socket still holds (without
+ * waiting, within the inbox's bound), close it and keep the submissions
+ * and the inbox for mc_client_recv_result() (c->lost). Without any,
+ * mc__client_disconnect(). */
+void mc__client_disconnect_keep_answers(mc_client *c);
+
 /* True when the node has closed the connection and sent nothing more (a
  * connection it closed while idle): checked without waiting. */
 bool mc__client_peer_gone(mc_client *c);
@@ -88,7 +102,9 @@ int mc__client_send_bytes(mc_client *c, const uint8_t *data, size_t len, int64_t
 
 /* The next Response of the connection (free with mc__response__free_unpacked),
  * waiting until `deadline_ms`. MC_ERR_OK, MC_ERR_TIMEOUT, MC_ERR_UNREACHABLE,
- * MC_ERR_PROTOCOL (oversized or undecodable frame) or MC_ERR_NO_MEMORY. */
+ * MC_ERR_PROTOCOL (oversized or undecodable frame) or MC_ERR_NO_MEMORY. On a
+ * lost connection (c->lost): the whole frames left in the inbox, then
+ * MC_ERR_UNREACHABLE at once. */
 int mc__client_read_response(mc_client *c, int64_t deadline_ms, Mc__Response **out);
 
 /* ---- client.c: one request, one answer ---------------------------------- */
@@ -118,8 +134,13 @@ int mc__client_request(mc_client *c, Mc__Request *req, Mc__Response__KindCase wa
 
 /* Blocking calls wait for the answer to their own request only:
  * MC_ERR_INVALID_ARGUMENT (message set) while pipelined submissions are
- * outstanding. */
+ * outstanding, MC_ERR_UNREACHABLE when their connection is lost. */
 int mc__client_refuse_while_pipelining(mc_client *c);
+
+/* MC_ERR_UNREACHABLE (message set) while the answers of a lost connection
+ * wait for mc_client_recv_result() (c->lost): no reconnect before they are
+ * received. MC_ERR_OK otherwise. */
+int mc__client_refuse_while_lost(mc_client *c);
 
 /* Reconnect when not connected (or the node closed the connection while
  * idle), and authenticate again with the remembered

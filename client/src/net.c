@@ -212,6 +212,7 @@ void mc__client_disconnect(mc_client *c)
     }
     c->fd = -1;
     c->peer_closed = false;
+    c->lost = false;
     free(c->inbox.buf);
     memset(&c->inbox, 0, sizeof c->inbox);
     c->pending_len = 0;
@@ -280,6 +281,27 @@ static int read_some(mc_client *c)
     return MC_ERR_OK;
 }
 
+void mc__client_disconnect_keep_answers(mc_client *c)
+{
+    if (c->outstanding == 0 || c->fd < 0) {
+        mc__client_disconnect(c);
+        return;
+    }
+    /* Answers may wait in the socket still, ahead of the node's close. */
+    memcpy(c->lost_error, c->error, sizeof c->lost_error);
+    for (unsigned reads = 0; !c->peer_closed && reads < MC_CLIENT_LOST_READS_MAX; reads++) {
+        size_t before = c->inbox.end - c->inbox.start;
+        if (read_some(c) != MC_ERR_OK || c->inbox.end - c->inbox.start == before) {
+            break;
+        }
+    }
+    memcpy(c->error, c->lost_error, sizeof c->error);
+    close(c->fd);
+    c->fd = -1;
+    c->peer_closed = false;
+    c->lost = true;
+}
+
 /* Cut one Response off the inbox: MC_ERR_OK with *out, NEED_MORE with
  * *missing (bytes still to come), MC_ERR_PROTOCOL or MC_ERR_NO_MEMORY. */
 static int take_frame(mc_client *c, Mc__Response **out, size_t *missing)
@@ -324,6 +346,11 @@ int mc__client_read_response(mc_client *c, int64_t deadline_ms, Mc__Response **o
         int rc = c->inbox.end > c->inbox.start ? take_frame(c, out, &missing) : NEED_MORE;
         if (rc != NEED_MORE) {
             return rc;
+        }
+        if (c->lost) {
+            mc__client_set_error(c, "%s; %zu submissions sent before got no answer", c->lost_error,
+                                 c->outstanding);
+            return MC_ERR_UNREACHABLE;
         }
         if (c->peer_closed) {
             mc__client_set_error(c, "%s closed the connection", c->address);

@@ -12,7 +12,10 @@
  * Pipelined submissions are kept in c->pending, ids ascending (ids only
  * grow); an answer is matched by binary search and marked received, and
  * received entries are swept out when the array is full, so it holds at
- * most about twice MC_CLIENT_OUTSTANDING_MAX entries. */
+ * most about twice MC_CLIENT_OUTSTANDING_MAX entries. When a send fails,
+ * the connection is closed but the submissions and the answers already
+ * received stay (c->lost): the node may have applied and answered many
+ * while the client was sending, and the caller must learn of each. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,7 +274,10 @@ int mc_client_send_submit(mc_client *c, const uint8_t *signed_tx, size_t len, ui
                              MC_CLIENT_OUTSTANDING_MAX);
         return MC_ERR_OVERLOADED;
     }
-    int rc = c->outstanding == 0 ? mc__client_ensure_connected(c) : MC_ERR_OK;
+    int rc = mc__client_refuse_while_lost(c);
+    if (rc == MC_ERR_OK && c->outstanding == 0) {
+        rc = mc__client_ensure_connected(c);
+    }
     if (rc == MC_ERR_OK) {
         rc = pending_reserve(c);
     }
@@ -286,7 +292,8 @@ int mc_client_send_submit(mc_client *c, const uint8_t *signed_tx, size_t len, ui
     submit_request_init(&req, &submit, signed_tx, len);
     rc = mc__client_send_request(c, &req, mc__client_now_ms() + c->opts.timeout_ms);
     if (rc != MC_ERR_OK) {
-        mc__client_disconnect(c); /* part of a frame may be sent: the stream is lost */
+        /* Part of a frame may be sent: the stream is lost, not what came in. */
+        mc__client_disconnect_keep_answers(c);
         return rc;
     }
     p->id = req.id;
@@ -356,6 +363,9 @@ int mc_client_recv_result(mc_client *c, uint64_t *request_id, mc_result *out)
             return rc;
         }
         if (matched) {
+            if (c->lost && c->outstanding == 0) {
+                mc__client_disconnect(c); /* every answer came: the next call reconnects */
+            }
             return MC_ERR_OK;
         }
     }

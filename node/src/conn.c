@@ -153,6 +153,7 @@ static void on_write(uv_write_t *req, int status)
     write_req *w = (write_req *)req;
     mc_conn *conn = w->conn;
     conn->writing_bytes -= w->len;
+    conn->last_write_ms = mc__now_ms(conn->node);
     free(w->data);
     free(w);
     if (status < 0 && status != UV_ECANCELED) {
@@ -161,7 +162,8 @@ static void on_write(uv_write_t *req, int status)
         mc__conn_close(conn);
         return;
     }
-    mc__conn_update(conn);
+    mc__conn_update(conn);      /* may take more frames in, whose answers... */
+    mc__node_flush(conn->node); /* ...go out now */
 }
 
 static void conn_flush(mc_conn *conn)
@@ -183,6 +185,9 @@ static void conn_flush(mc_conn *conn)
         free(w);
         mc__conn_close(conn);
         return;
+    }
+    if (conn->writing_bytes == 0) {
+        conn->last_write_ms = mc__now_ms(conn->node); /* the stall clock starts now */
     }
     conn->writing_bytes += w->len;
 }
@@ -207,17 +212,47 @@ static bool partial_frame(const mc_conn *conn)
            mc_frame_parse(conn->rbuf, conn->rlen, UINT32_MAX, &len) == MC_FRAME_NEED_MORE;
 }
 
+/* Why a connection's timer is set. */
+typedef enum timer_reason {
+    TIMER_NONE,
+    TIMER_FRAME,   /* a frame started and not finished */
+    TIMER_IDLE,    /* nothing asked, nothing owed */
+    TIMER_STALLED, /* answers owed that the client does not read */
+    TIMER_DRAIN,   /* the node has stopped: its last answers get a grace */
+} timer_reason;
+
+static timer_reason next_deadline(const mc_conn *conn, uint64_t *deadline)
+{
+    const mc_node *node = conn->node;
+    const mc_node_limits *lim = &node->config->limits;
+    if (node->closed) {
+        uint32_t grace = lim->idle_timeout_ms < MC_NODE_DRAIN_GRACE_MS_MAX
+                             ? lim->idle_timeout_ms
+                             : MC_NODE_DRAIN_GRACE_MS_MAX;
+        *deadline = node->closed_ms + grace;
+        return TIMER_DRAIN;
+    }
+    if (partial_frame(conn) && conn->reading) { /* paused by us: not the client's delay */
+        *deadline = conn->frame_started_ms + lim->frame_timeout_ms;
+        return TIMER_FRAME;
+    }
+    if (conn->writing_bytes > 0) {
+        *deadline = conn->last_write_ms + lim->idle_timeout_ms;
+        return TIMER_STALLED;
+    }
+    if (conn->in_flight == 0 && conn->wlen == 0) {
+        *deadline = conn->last_activity_ms + lim->idle_timeout_ms;
+        return TIMER_IDLE;
+    }
+    return TIMER_NONE;
+}
+
 static void on_timer(uv_timer_t *timer);
 
 static void arm_timer(mc_conn *conn)
 {
-    const mc_node_limits *lim = &conn->node->config->limits;
-    uint64_t now = mc__now_ms(conn->node), deadline;
-    if (partial_frame(conn) && conn->reading) { /* paused by us: not the client's delay */
-        deadline = conn->frame_started_ms + lim->frame_timeout_ms;
-    } else if (conn->in_flight == 0 && conn->wlen == 0 && conn->writing_bytes == 0) {
-        deadline = conn->last_activity_ms + lim->idle_timeout_ms;
-    } else {
+    uint64_t now = mc__now_ms(conn->node), deadline = 0;
+    if (next_deadline(conn, &deadline) == TIMER_NONE) {
         uv_timer_stop(&conn->timer);
         return;
     }
@@ -226,22 +261,18 @@ static void arm_timer(mc_conn *conn)
 
 static void on_timer(uv_timer_t *timer)
 {
+    static const char *const why[] = {
+        [TIMER_FRAME] = "a frame it started is unfinished",
+        [TIMER_IDLE] = "idle",
+        [TIMER_STALLED] = "it does not read its answers",
+        [TIMER_DRAIN] = "the node stops and its last answers are unread",
+    };
     mc_conn *conn = timer->data;
-    const mc_node_limits *lim = &conn->node->config->limits;
-    uint64_t now = mc__now_ms(conn->node);
-    if (partial_frame(conn) && conn->reading) {
-        if (now - conn->frame_started_ms >= lim->frame_timeout_ms) {
-            mc_log(MC_LOG_INFO,
-                   "conn %llu (%s): a frame started %llu ms ago is unfinished; closing",
-                   (unsigned long long)conn->serial, conn->peer,
-                   (unsigned long long)(now - conn->frame_started_ms));
-            mc__conn_close(conn);
-            return;
-        }
-    } else if (conn->in_flight == 0 && conn->wlen == 0 && conn->writing_bytes == 0 &&
-               now - conn->last_activity_ms >= lim->idle_timeout_ms) {
-        mc_log(MC_LOG_DEBUG, "conn %llu (%s): idle for %u ms; closing",
-               (unsigned long long)conn->serial, conn->peer, lim->idle_timeout_ms);
+    uint64_t now = mc__now_ms(conn->node), deadline = 0;
+    timer_reason reason = next_deadline(conn, &deadline);
+    if (reason != TIMER_NONE && now >= deadline) {
+        mc_log(reason == TIMER_IDLE ? MC_LOG_DEBUG : MC_LOG_INFO, "conn %llu (%s): %s; closing",
+               (unsigned long long)conn->serial, conn->peer, why[reason]);
         mc__conn_close(conn);
         return;
     }
@@ -280,7 +311,8 @@ static void process_frames(mc_conn *conn)
     const mc_node_limits *lim = &node->config->limits;
     size_t off = 0;
     while (!conn->closing && !conn->close_after_write && !node->stopping &&
-           conn->in_flight < lim->max_in_flight) {
+           conn->in_flight < lim->max_in_flight &&
+           conn->writing_bytes + conn->wlen < lim->write_buffer_bytes) {
         uint32_t len = 0;
         mc_frame_status st =
             mc_frame_parse(conn->rbuf + off, conn->rlen - off, lim->max_frame_bytes, &len);

@@ -38,12 +38,13 @@
 #define MC_NODE_MAX_QUEUE_DEFAULT 16384u
 #define MC_NODE_IDLE_TIMEOUT_MS_DEFAULT 300000u
 #define MC_NODE_FRAME_TIMEOUT_MS_DEFAULT 10000u
-#define MC_NODE_WRITE_BUFFER_DEFAULT (8u << 20)
+#define MC_NODE_WRITE_BUFFER_DEFAULT (1u << 20)
 #define MC_NODE_PAGE_SIZE_DEFAULT 100u
 #define MC_NODE_PAGE_SIZE_MAX 1000u
 #define MC_NODE_VERIFY_CHUNK_MAX 64u /* submissions per thread-pool job */
 #define MC_NODE_VERIFY_THREADS_MAX 64u
-#define MC_NODE_READ_CHUNK 65536u /* bytes asked of the kernel per read */
+#define MC_NODE_READ_CHUNK 65536u         /* bytes asked of the kernel per read */
+#define MC_NODE_DRAIN_GRACE_MS_MAX 10000u /* stopping: unread answers wait this long at most */
 
 typedef enum mc_log_level {
     MC_LOG_ERROR = 0,
@@ -110,7 +111,8 @@ struct mc_conn {
     size_t rlen, rcap;
     uint64_t frame_started_ms; /* when the partial frame in rbuf began */
     uint64_t last_activity_ms;
-    uint32_t in_flight; /* requests read and not yet answered */
+    uint64_t last_write_ms; /* the last write completed (or the first began) */
+    uint32_t in_flight;     /* requests read and not yet answered */
     /* output: frames not yet handed to uv_write, and bytes being written */
     uint8_t *wbuf;
     size_t wlen, wcap;
@@ -167,7 +169,8 @@ struct mc_node {
     uint32_t queued;            /* submissions read and not yet answered */
     mc_writer writer;
     bool stopping;
-    bool closed;
+    bool closed;        /* everything answered: connections close as answers go out */
+    uint64_t closed_ms; /* when it closed */
     int exit_code;
 };
 

@@ -284,6 +284,7 @@ void mc__node_check_drained(mc_node *node)
         return;
     }
     node->closed = true;
+    node->closed_ms = mc__now_ms(node);
     mc__node_flush(node);
     mc_conn *next;
     for (mc_conn *c = node->conns; c != NULL; c = next) {

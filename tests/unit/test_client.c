@@ -7,7 +7,8 @@
  * authenticated again), OVERLOADED answers and connections, retries
  * running out, garbage and oversized frames, a refusal's context, queries,
  * and pipelining (answers out of order; a node that writes while the
- * client is still sending). Every wait is bounded: the fake gives up after
+ * client is still sending; a node that answers some and closes the
+ * connection under a send). Every wait is bounded: the fake gives up after
  * FAKE_IO_TIMEOUT_MS and the client runs with short timeouts. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,6 +43,9 @@
 #define FLOOD_COUNT 5000u        /* submissions sent before any answer is read */
 #define FLOOD_MESSAGE_BYTES 4000 /* each answered with an error this long */
 #define FLOOD_MEMO_BYTES 2000u   /* requests larger than the kernel buffers can hold */
+#define LOST_READ_COUNT 48u      /* submissions the fake reads before it closes */
+#define LOST_ANSWER_COUNT 30u    /* of them answered, in one write, before the close */
+#define LOST_SEND_MAX 100000u    /* the client sends until the close fails a send */
 #define SHORT_TIMEOUT_MS 200
 #define TEST_CONNECT_TIMEOUT_MS 2000
 
@@ -725,6 +729,54 @@ static void script_flood(fake *f)
     }
     fake_wait_eof(fd);
     close(fd);
+}
+
+/* Read LOST_READ_COUNT submissions, answer the first LOST_ANSWER_COUNT of
+ * them in one write and close the connection while the client is still
+ * sending (unread requests: a reset). Then serve a second connection. */
+static void script_answer_then_close(fake *f)
+{
+    enum { ANSWER_BYTES_MAX = 64 };
+    static uint8_t answers[LOST_ANSWER_COUNT * ANSWER_BYTES_MAX];
+    size_t len = 0;
+    bool authed = false;
+    int fd = fake_accept(f);
+    if (fd < 0) {
+        return;
+    }
+    for (size_t i = 0; i < LOST_READ_COUNT; i++) {
+        Mc__Request *req = fake_serve_until_submit(f, fd, &authed);
+        if (req == NULL) {
+            fake_fail(f, "fewer submissions than expected before the close");
+            break;
+        }
+        if (i < LOST_ANSWER_COUNT) {
+            Mc__Response resp = MC__RESPONSE__INIT;
+            Mc__TxResult result = MC__TX_RESULT__INIT;
+            result.height = 100 + i;
+            resp.id = req->id;
+            resp.kind_case = MC__RESPONSE__KIND_SUBMIT;
+            resp.submit = &result;
+            size_t body = mc__response__get_packed_size(&resp);
+            if (MC_FRAME_HEADER_BYTES + body <= ANSWER_BYTES_MAX) {
+                mc_frame_put_length(answers + len, (uint32_t)body);
+                len += MC_FRAME_HEADER_BYTES;
+                len += mc__response__pack(&resp, answers + len);
+                f->answered++;
+            } else {
+                fake_fail(f, "an answer larger than ANSWER_BYTES_MAX");
+            }
+        }
+        mc__request__free_unpacked(req, NULL);
+    }
+    write_full(fd, answers, len);
+    close(fd);
+    authed = false;
+    fd = fake_accept(f);
+    if (fd >= 0) {
+        fake_serve_connection(f, fd, &authed);
+        close(fd);
+    }
 }
 
 /* ---- starting and stopping the fake ------------------------------------- */
@@ -1441,6 +1493,68 @@ static void test_pipelining_reads_while_sending(void **state)
     mc_keypair_free(kp);
 }
 
+/* The node answers some pipelined submissions and closes the connection
+ * while the client is still sending: mc_client_send_submit() fails, yet
+ * the answers that came before are all handed out, then UNREACHABLE for
+ * the rest; the next call reconnects. */
+static void test_pipelining_answers_survive_close(void **state)
+{
+    (void)state;
+    fake f;
+    fake_init(&f);
+    f.small_buffers = true;
+    fake_start(&f, AF_INET, script_answer_then_close);
+    mc_keypair *kp = NULL;
+    assert_int_equal(mc_keypair_generate(&kp), MC_ERR_OK);
+    uint8_t *tx = NULL;
+    size_t tx_len = 0;
+    signed_transfer_memo(kp, 9, FLOOD_MEMO_BYTES, &tx, &tx_len);
+    mc_client *c = connect_to(&f, 3000, 0);
+    size_t sent = 0;
+    uint64_t id = 0;
+    int rc = MC_ERR_OK;
+    while (sent < LOST_SEND_MAX && (rc = mc_client_send_submit(c, tx, tx_len, &id)) == MC_ERR_OK) {
+        assert_int_equal(id, sent + 1);
+        sent++;
+    }
+    assert_int_equal(rc, MC_ERR_UNREACHABLE);
+    assert_true(sent >= LOST_READ_COUNT);
+    assert_int_equal(mc_client_outstanding(c), sent);
+    /* No reconnect while answers of the lost connection wait. */
+    mc_client_info info;
+    assert_int_equal(mc_client_info_get(c, &info), MC_ERR_UNREACHABLE);
+    assert_int_equal(mc_client_send_submit(c, tx, tx_len, &id), MC_ERR_UNREACHABLE);
+    assert_int_equal(mc_client_outstanding(c), sent);
+    mc_result r;
+    for (size_t i = 0; i < LOST_ANSWER_COUNT; i++) {
+        rc = mc_client_recv_result(c, &id, &r);
+        if (rc != MC_ERR_OK) {
+            print_error("answer %zu: %s: %s\n", i, mc_err_name(rc), mc_client_error_message(c));
+        }
+        assert_int_equal(rc, MC_ERR_OK);
+        assert_int_equal(id, i + 1);
+        assert_int_equal(r.code, MC_ERR_OK);
+        assert_int_equal(r.height, 100 + i);
+        assert_int_equal(mc_client_outstanding(c), sent - i - 1);
+    }
+    assert_int_equal(mc_client_recv_result(c, &id, &r), MC_ERR_UNREACHABLE);
+    assert_contains(mc_client_error_message(c), "got no answer");
+    assert_int_equal(mc_client_outstanding(c), 0);
+    assert_int_equal(mc_client_recv_result(c, &id, &r), MC_ERR_INVALID_ARGUMENT);
+    /* The next call reconnects; ids go on growing. */
+    assert_int_equal(mc_client_send_submit(c, tx, tx_len, &id), MC_ERR_OK);
+    assert_true(id > sent);
+    uint64_t got = 0;
+    assert_int_equal(mc_client_recv_result(c, &got, &r), MC_ERR_OK);
+    assert_int_equal(got, id);
+    assert_int_equal(r.height, 42);
+    mc_client_close(c);
+    fake_stop(&f);
+    assert_int_equal(f.answered, LOST_ANSWER_COUNT);
+    free(tx);
+    mc_keypair_free(kp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1461,6 +1575,7 @@ int main(void)
         cmocka_unit_test(test_queries),
         cmocka_unit_test(test_pipelining),
         cmocka_unit_test(test_pipelining_reads_while_sending),
+        cmocka_unit_test(test_pipelining_answers_survive_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -181,17 +181,45 @@ int mc_client_open_requests(mc_client *c, const uint8_t key[MC_PUBLIC_KEY_BYTES]
 int mc_client_get_request(mc_client *c, const uint8_t id[MC_TX_ID_BYTES], mc_client_request *out);
 
 /* Pipelining: send a submission without waiting; *request_id identifies its
- * answer. */
+ * answer. While it sends, the client reads the answers that arrive (a node
+ * may stop reading a connection until its answers are read). With
+ * MC_CLIENT_OUTSTANDING_MAX outstanding: MC_ERR_OVERLOADED, nothing sent.
+ * Connects first (again) when none is outstanding.
+ *
+ * A transport failure (MC_ERR_UNREACHABLE, e.g. the node closed the
+ * connection; MC_ERR_TIMEOUT, the node took nothing in time;
+ * MC_ERR_NO_MEMORY) closes the connection. This submission gets no id and
+ * never reached the node whole, so it is not applied. The ones sent before
+ * stay outstanding, and the answers to them already received (read while
+ * sending, or still in the socket's buffer) are kept: the connection is
+ * "lost" until mc_client_recv_result() has handed them out and reported the
+ * rest. Meanwhile this call and the blocking calls fail at once with
+ * MC_ERR_UNREACHABLE, without reconnecting; after that, the next call
+ * reconnects. */
 int mc_client_send_submit(mc_client *c, const uint8_t *signed_tx, size_t len, uint64_t *request_id);
 
 /* Wait for the next answer to a pipelined submission (in whatever order the
  * node answers): its request id and outcome (out->code as for
  * mc_client_submit; OVERLOADED and other request errors land there too).
- * No retry here: a transport failure is returned and the connection is
- * unusable. */
+ * MC_ERR_INVALID_ARGUMENT when none is outstanding.
+ *
+ * The whole answers already received always come first. On a lost
+ * connection (see mc_client_send_submit) each call returns the next of
+ * them without waiting; when none is left, MC_ERR_UNREACHABLE with the
+ * failure's words and how many submissions got no answer. No retry here:
+ * that failure, or one met here (the node closed the connection, a
+ * timeout, MC_ERR_PROTOCOL for an answer to an id never sent or a frame
+ * that does not decode, the node's error about the whole connection with
+ * id 0), closes the connection and drops every submission still
+ * outstanding (mc_client_outstanding() is 0). Whether those were applied is
+ * unknown: after the next call reconnects, submit the same bytes again
+ * (safe: a duplicate is answered with the original result) or look them up
+ * with mc_client_get_tx(). */
 int mc_client_recv_result(mc_client *c, uint64_t *request_id, mc_result *out);
 
-/* Submissions sent with mc_client_send_submit() and not yet received. */
+/* Submissions sent with mc_client_send_submit() and not yet received by
+ * mc_client_recv_result(), those of a lost connection included until it
+ * reports them. */
 size_t mc_client_outstanding(const mc_client *c);
 
 #endif
