@@ -134,6 +134,10 @@ int mcw_cmd_cheque(mcw_ctx *ctx, int argc, char **argv)
     const char *memo = optind + 2 < argc ? argv[optind + 2] : NULL;
     int64_t amount = 0, not_after = 0;
     mc_client_account payee;
+    rc = mcw_check_memo(ctx, memo);
+    if (rc != MCW_EXIT_OK) {
+        return mcw_finish(ctx, rc);
+    }
     rc = mcw_info(ctx, true);
     if (rc == MCW_EXIT_OK) {
         rc = mcw_parse_amount(ctx, argv[optind + 1], true, &amount);
@@ -159,15 +163,22 @@ int mcw_cmd_cheque(mcw_ctx *ctx, int argc, char **argv)
     json_t *doc =
         rc == MCW_EXIT_OK ? cheque_doc(ctx, &payee, amount, memo, not_after, tx, len) : NULL;
     if (rc == MCW_EXIT_OK) {
-        rc = doc != NULL ? mcw_write_json(ctx, a.out, doc, false)
+        rc = doc != NULL ? mcw_write_json(ctx, a.out, doc, true) /* like cash: private */
                          : mcw_fail(ctx, MC_ERR_NO_MEMORY, "cannot write the cheque");
     }
     if (rc == MCW_EXIT_OK) {
         json_object_update(mcw_json(ctx), doc);
         json_object_del(mcw_json(ctx), "signed_tx");
         json_object_set_new(mcw_json(ctx), "file", json_string(a.out));
+        char who[2 * MC_PUBLIC_KEY_BYTES + 1];
+        mcw_hex(payee.account.public_key, MC_PUBLIC_KEY_BYTES, who);
+        if (payee.account.handle[0] != '\0') {
+            snprintf(who, sizeof who, "%s", payee.account.handle);
+        } else {
+            who[16] = '\0'; /* the start of the key */
+        }
         mcw_print(ctx, "cheque of %s to %s, valid until %s, written to %s\n",
-                  mcw_amount_text(ctx, amount).s, payee.account.handle,
+                  mcw_amount_text(ctx, amount).s, who,
                   json_string_value(json_object_get(doc, "valid_until")), a.out);
     }
     json_decref(doc);
@@ -221,20 +232,28 @@ static void redeemed(mcw_ctx *ctx, const mc_tx *tx, const mc_result *r)
 {
     mc_tx_view v;
     mc_tx_view_of(tx, &v);
-    mc_client_account payer;
+    mc_client_account payer, payee;
     bool known = mc_client_get_account(ctx->client, v.u.transfer.payer, &payer) == MC_ERR_OK;
+    bool known_payee = mc_client_get_account(ctx->client, v.u.transfer.payee, &payee) == MC_ERR_OK;
     const char *who = known ? payer.account.handle : "the payer";
+    const char *to = known_payee ? payee.account.handle : "its payee";
     json_object_set_new(mcw_json(ctx), "payer", json_string(known ? payer.account.handle : ""));
+    json_object_set_new(mcw_json(ctx), "payee",
+                        json_string(known_payee ? payee.account.handle : ""));
     json_object_set_new(mcw_json(ctx), "amount", mcw_amount_json(ctx, v.u.transfer.amount));
+    if (memcmp(v.u.transfer.payee, ctx->public_key, MC_PUBLIC_KEY_BYTES) != 0) {
+        mcw_warn(ctx, "this cheque pays %s, not you (%s)", to, ctx->name);
+    }
     if (r->duplicate) {
         mcw_print(ctx,
-                  "this cheque of %s from %s was already redeemed at height %llu; nothing "
-                  "was paid now\n",
-                  mcw_amount_text(ctx, v.u.transfer.amount).s, who, (unsigned long long)r->height);
+                  "this cheque of %s from %s to %s was already redeemed at height %llu; "
+                  "nothing was paid now\n",
+                  mcw_amount_text(ctx, v.u.transfer.amount).s, who, to,
+                  (unsigned long long)r->height);
         return;
     }
-    mcw_print(ctx, "redeemed %s from %s at height %llu\n",
-              mcw_amount_text(ctx, v.u.transfer.amount).s, who, (unsigned long long)r->height);
+    mcw_print(ctx, "redeemed %s from %s to %s at height %llu\n",
+              mcw_amount_text(ctx, v.u.transfer.amount).s, who, to, (unsigned long long)r->height);
 }
 
 int mcw_cmd_redeem(mcw_ctx *ctx, int argc, char **argv)

@@ -195,7 +195,8 @@ static int find_request(mcw_ctx *ctx, const char *arg, mc_client_request *out)
     int rc = each_open(ctx, match_one, &m);
     if (rc == MCW_EXIT_OK && m.count != 1) {
         return mcw_fail(ctx, m.count == 0 ? MC_ERR_UNKNOWN_REQUEST : MC_ERR_INVALID_ARGUMENT,
-                        m.count == 0 ? "no open request of yours starts with %s"
+                        m.count == 0 ? "no open request of yours starts with %s (a paid, declined "
+                                       "or cancelled one needs its whole id)"
                                      : "several open requests start with %s: give more digits",
                         prefix);
     }
@@ -229,6 +230,7 @@ int mcw_cmd_accept(mcw_ctx *ctx, int argc, char **argv)
     }
     mc_client_request q;
     mc_result r;
+    memset(&q, 0, sizeof q);
     rc = ready(ctx);
     if (rc == MCW_EXIT_OK) {
         rc = find_request(ctx, argv[optind], &q);

@@ -78,6 +78,10 @@ int mcw_cmd_join(mcw_ctx *ctx, int argc, char **argv)
     if ((rc = kind_of(ctx, a.kind, &kind)) != 0) {
         return rc;
     }
+    if (kind == MC_KIND_SYSTEM) {
+        return mcw_usage_error(ctx, "--kind: member, business or commons (stewards open system "
+                                    "accounts themselves)");
+    }
     if (!mc_handle_is_valid((const uint8_t *)handle, strlen(handle))) {
         return mcw_usage_error(ctx, "'%s': a handle is 2 to 32 of a-z 0-9 _ . -", handle);
     }
@@ -106,7 +110,7 @@ int mcw_cmd_join(mcw_ctx *ctx, int argc, char **argv)
                 mcw_hex_json(ctx->info.ledger.ledger_id, 32), "handle", handle, "kind",
                 mc_account_kind_name(kind), "public_key", mcw_hex_json(ctx->public_key, 32),
                 "tx_id", mcw_hex_json(id, MC_TX_ID_BYTES), "signed_tx", hex);
-            rc = mcw_write_json(ctx, a.out, doc, false);
+            rc = mcw_write_json(ctx, a.out, doc, true);
             json_decref(doc);
         } else {
             rc = mcw_fail(ctx, MC_ERR_NO_MEMORY, "cannot write the join request");
@@ -200,11 +204,27 @@ static int set_limits(mcw_ctx *ctx, const uint8_t *key, mc_limits l, mc_result *
     return sign_submit(ctx, &b, r);
 }
 
+/* --min/--max for an account opened from a join request: a signed request
+ * cannot carry them, so they follow in a SetLimits; checked first, so that
+ * it cannot fail after the opening. */
+static int join_limits(mcw_ctx *ctx, const steward_args *a, int kind, mc_limits *l)
+{
+    int rc = limits_of(ctx, a, ctx->info.ledger.default_limits[kind - 1], l);
+    if (rc == MCW_EXIT_OK && !(l->min_balance <= 0 && l->max_balance >= 0)) {
+        rc = mcw_fail(
+            ctx, MC_ERR_LIMITS_INVALID, "limits %s .. %s: the floor must be <= 0 <= the ceiling",
+            mcw_amount_text(ctx, l->min_balance).s, mcw_amount_text(ctx, l->max_balance).s);
+    }
+    return rc;
+}
+
 static int open_from_join(mcw_ctx *ctx, const steward_args *a, const char *handle, const char *path)
 {
     mc_tx *tx = NULL;
     int rc = read_join(ctx, path, handle, &tx);
     mc_tx_view v;
+    bool set = a->min != NULL || a->max != NULL;
+    mc_limits l = {0, 0};
     if (rc == MCW_EXIT_OK) {
         mc_tx_view_of(tx, &v);
         int kind = 0;
@@ -214,11 +234,13 @@ static int open_from_join(mcw_ctx *ctx, const steward_args *a, const char *handl
                           "the join request asks for a %s account: a signed request cannot be "
                           "changed",
                           mc_account_kind_name(v.u.open_account.kind));
+        } else if (set) {
+            rc = join_limits(ctx, a, v.u.open_account.kind, &l);
         }
     }
     uint8_t *bytes = NULL;
     size_t len = 0;
-    mc_result r;
+    mc_result r, lr;
     if (rc == MCW_EXIT_OK) {
         int code = mc_tx_cosign(tx, ctx->key);
         code = code == MC_ERR_OK ? mc_tx_encode(tx, &bytes, &len) : code;
@@ -228,10 +250,13 @@ static int open_from_join(mcw_ctx *ctx, const steward_args *a, const char *handl
     if (rc == MCW_EXIT_OK) {
         opened(ctx, handle, v.u.open_account.kind, v.u.open_account.public_key, true, &r);
     }
-    if (rc == MCW_EXIT_OK && (a->min != NULL || a->max != NULL)) {
-        mc_limits l;
-        rc = limits_of(ctx, a, ctx->info.ledger.default_limits[v.u.open_account.kind - 1], &l);
-        rc = rc == MCW_EXIT_OK ? set_limits(ctx, v.u.open_account.public_key, l, &r) : rc;
+    if (rc == MCW_EXIT_OK && set) {
+        rc = set_limits(ctx, v.u.open_account.public_key, l, &lr);
+        mcw_result_json(ctx, &r); /* the answer is the opening's; the limits beside it */
+        json_object_set_new(mcw_json(ctx), "limits_height",
+                            json_integer(rc == MCW_EXIT_OK ? (json_int_t)lr.height : 0));
+        mcw_print(ctx, "limits of %s: %s .. %s\n", handle, mcw_amount_text(ctx, l.min_balance).s,
+                  mcw_amount_text(ctx, l.max_balance).s);
     }
     free(bytes);
     mc_tx_free(tx);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mc/error.h"
 #include "wallet.h"
 
 static int cmd_help(mcw_ctx *ctx, int argc, char **argv);
@@ -171,7 +172,7 @@ void mcw_usage(FILE *f)
 
 int mcw_command_usage(mcw_ctx *ctx, const mcw_command *cmd, bool to_stderr)
 {
-    (void)ctx;
+    ctx->finished = true; /* help is text, also with --json */
     FILE *f = to_stderr ? stderr : stdout;
     fprintf(f, "usage: mcwallet [OPTIONS] %s\n\n%s", cmd->usage, cmd->help);
     return to_stderr ? MCW_EXIT_USAGE : MCW_EXIT_OK;
@@ -179,11 +180,17 @@ int mcw_command_usage(mcw_ctx *ctx, const mcw_command *cmd, bool to_stderr)
 
 int mcw_usage_error(mcw_ctx *ctx, const char *fmt, ...)
 {
+    char text[512];
     va_list ap;
-    fprintf(stderr, "%s: ", ctx->prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    if (ctx->json) {
+        json_object_set_new(mcw_json(ctx), "error",
+                            json_pack("{s:i, s:s, s:s}", "code", MC_ERR_INVALID_ARGUMENT, "name",
+                                      mc_err_name(MC_ERR_INVALID_ARGUMENT), "message", text));
+    }
+    fprintf(stderr, "%s: %s", ctx->prog, text);
     const char *space = strchr(ctx->prog, ' ');
     const mcw_command *cmd = space != NULL ? mcw_command_find(space + 1) : NULL;
     if (cmd != NULL) {
@@ -218,7 +225,11 @@ static int cmd_help(mcw_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2) {
         mcw_usage(stdout);
+        ctx->finished = true;
         return MCW_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        return mcw_command_usage(ctx, mcw_command_find("help"), false);
     }
     const mcw_command *cmd = mcw_command_find(argv[1]);
     if (cmd == NULL) {

@@ -72,7 +72,9 @@ static json_t *key_doc(const char *name, const uint8_t seed[MC_SECRET_SEED_BYTES
         json_decref(doc);
         return NULL;
     }
-    json_object_update(doc, sealed_json(&s));
+    json_t *sealed = sealed_json(&s);
+    json_object_update(doc, sealed);
+    json_decref(sealed);
     return doc;
 }
 

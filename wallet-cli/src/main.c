@@ -95,6 +95,7 @@ static int parse_globals(mcw_ctx *ctx, int argc, char **argv, int *first, bool *
                 printf("mcwallet %s\n", MC_VERSION);
             }
             *done = true;
+            ctx->finished = true; /* text, also with --json */
             return 0;
         }
         int rc = global_option(ctx, c, optarg);
@@ -116,12 +117,12 @@ static int run(mcw_ctx *ctx, int argc, char **argv)
     }
     if (first >= argc) {
         mcw_usage(stderr);
+        ctx->finished = true;
         return MCW_EXIT_USAGE;
     }
     const mcw_command *cmd = mcw_command_find(argv[first]);
     if (cmd == NULL) {
-        fprintf(stderr, "mcwallet: unknown command '%s' (try 'mcwallet help')\n", argv[first]);
-        return MCW_EXIT_USAGE;
+        return mcw_usage_error(ctx, "unknown command '%s' (try 'mcwallet help')", argv[first]);
     }
     if (ctx->node == NULL) {
         const char *env = getenv("MC_NODE");
@@ -145,6 +146,7 @@ int main(int argc, char **argv)
     ctx.prog = "mcwallet";
     ctx.timeout_ms = MC_CLIENT_TIMEOUT_MS_DEFAULT;
     int status = run(&ctx, argc, argv);
+    mcw_finish(&ctx, status); /* one JSON answer on every path, usage errors too */
     mcw_close(&ctx);
     return status;
 }

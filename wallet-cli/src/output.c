@@ -79,6 +79,10 @@ int mcw_fail(mcw_ctx *ctx, int code, const char *fmt, ...)
 
 int mcw_finish(mcw_ctx *ctx, int status)
 {
+    if (ctx->finished) {
+        return status;
+    }
+    ctx->finished = true;
     if (!ctx->json) {
         fflush(stdout);
         return status;

@@ -151,6 +151,7 @@ int mcw_info(mcw_ctx *ctx, bool offline_ok)
     }
     if (offline_ok && mc_client_is_transport_error(code) && info_load(ctx) == 0) {
         ctx->has_info = true;
+        ctx->offline = true;
         mcw_warn(ctx,
                  "the node at %s is unreachable; using the ledger remembered from the last "
                  "connection",
@@ -241,7 +242,7 @@ int mcw_resolve(mcw_ctx *ctx, const char *who, bool offline_ok, mc_client_accoun
     if (rc != MCW_EXIT_OK) {
         return rc;
     }
-    int code = authenticate_code(ctx);
+    int code = ctx->offline ? MC_ERR_UNREACHABLE : authenticate_code(ctx);
     if (code == MC_ERR_OK) {
         code = by_key ? mc_client_get_account(ctx->client, key, out)
                       : mc_client_find_handle(ctx->client, who, out);
@@ -259,10 +260,29 @@ int mcw_resolve(mcw_ctx *ctx, const char *who, bool offline_ok, mc_client_accoun
         return mcw_fail(ctx, code, "no account %s%s on this ledger", by_key ? "with the key " : "",
                         who);
     }
+    if (offline_ok && mc_client_is_transport_error(code)) {
+        return mcw_fail(ctx, code,
+                        "cannot reach the node at %s, and '%s' is not among the contacts this "
+                        "wallet remembers: give the payee's key (64 hex digits) instead",
+                        ctx->node, who);
+    }
     if (mc_client_is_transport_error(code)) {
         return unreachable(ctx, code);
     }
     return mcw_fail(ctx, code, "%s", mc_client_error_message(ctx->client));
+}
+
+int mcw_check_memo(mcw_ctx *ctx, const char *memo)
+{
+    size_t len = memo != NULL ? strlen(memo) : 0;
+    if (len > MC_MEMO_LEN_MAX) {
+        return mcw_fail(ctx, MC_ERR_MEMO_TOO_LONG, "the memo is %zu bytes; at most %u", len,
+                        MC_MEMO_LEN_MAX);
+    }
+    if (len > 0 && !mc_utf8_is_valid((const uint8_t *)memo, len)) {
+        return mcw_fail(ctx, MC_ERR_MEMO_NOT_UTF8, "the memo is not valid UTF-8");
+    }
+    return MCW_EXIT_OK;
 }
 
 mc_body mcw_body(const mcw_ctx *ctx, mc_tx_kind kind)

@@ -44,6 +44,7 @@ typedef struct mcw_ctx {
     char dir[MCW_DIR_MAX]; /* --wallet, else $XDG_CONFIG_HOME/mcwallet or ~/.config/mcwallet */
     const char *as;        /* --as NAME; NULL: the default identity */
     bool json;
+    bool finished; /* the answer is printed (mcw_finish, or help text) */
     const char *passphrase_file;
     int timeout_ms;
     const char *prog; /* "mcwallet COMMAND" for messages */
@@ -51,6 +52,7 @@ typedef struct mcw_ctx {
     mc_client *client;
     bool authenticated;
     bool has_info;
+    bool offline; /* the node was unreachable and the cache serves: do not retry */
     mc_client_info info;
     char name[MCW_NAME_MAX + 1]; /* the identity in use, once loaded */
     uint8_t public_key[MC_PUBLIC_KEY_BYTES];
@@ -141,6 +143,9 @@ int mcw_parse_amount(mcw_ctx *ctx, const char *text, bool positive, int64_t *out
  * handle's key in DIR/contacts.json; with `offline_ok` that cache serves
  * when the node is unreachable. */
 int mcw_resolve(mcw_ctx *ctx, const char *who, bool offline_ok, mc_client_account *out);
+/* A memo the ledger will take: at most 140 bytes of UTF-8 (MEMO_TOO_LONG,
+ * MEMO_NOT_UTF8); NULL is fine. Checked before anything is signed offline. */
+int mcw_check_memo(mcw_ctx *ctx, const char *memo);
 /* The body of `kind` for this ledger with a random nonce. */
 mc_body mcw_body(const mcw_ctx *ctx, mc_tx_kind kind);
 /* Sign `body` with the identity's key (unlocking it): SignedTx bytes. */
