@@ -37,7 +37,9 @@ int mc__request_decode(const uint8_t id[MC_TX_ID_BYTES], const void *data, size_
         memcpy(out->payee, r->payee.data, MC_PUBLIC_KEY_BYTES);
         memcpy(out->payer, r->payer.data, MC_PUBLIC_KEY_BYTES);
         out->amount = r->amount;
-        memcpy(out->memo, r->memo.data, r->memo.len);
+        if (r->memo.len > 0) {
+            memcpy(out->memo, r->memo.data, r->memo.len);
+        }
         out->status = (mc_request_status)r->status;
         out->height = r->height;
         out->closed_height = r->closed_height;
@@ -186,7 +188,9 @@ int mc__apply_payment_request(mc__apply_ctx *ctx, const mc_tx *tx, mc_result *r)
     memcpy(q.payee, payee.public_key, MC_PUBLIC_KEY_BYTES);
     memcpy(q.payer, payer.public_key, MC_PUBLIC_KEY_BYTES);
     q.amount = p->amount;
-    memcpy(q.memo, p->memo.data, p->memo.len);
+    if (p->memo.len > 0) {
+        memcpy(q.memo, p->memo.data, p->memo.len);
+    }
     q.status = MC_REQUEST_OPEN;
     q.height = ctx->height + 1;
     mc__store *s = &ctx->ledger->store;

@@ -1450,7 +1450,14 @@ static void test_write_buffer_limit(void **state)
     expect_quiet(fd);
     close(fd);
     buf_free(&b);
+#ifndef __SANITIZE_ADDRESS__
     assert_true(grown_kb < UNSENT_SLACK_KB);
+#else
+    /* Under AddressSanitizer freed memory waits in its quarantine, so the
+     * node's memory says nothing about what it holds: the answers above are
+     * the check here; the release build checks the memory. */
+    (void)grown_kb;
+#endif
     expect_height(n, height);
     stop_and_check(n, height);
 }

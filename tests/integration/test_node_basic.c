@@ -122,6 +122,7 @@ static void test_payments(void **state)
     assert_int_equal(again.height, first.height);
     assert_memory_equal(again.tx_id, first.tx_id, MC_TX_ID_BYTES);
     assert_int_equal(balance(c, alice), -2400);
+    free(tx);
 
     /* The transaction by id, with its entry (alice is a party). */
     mc_client_tx t;
