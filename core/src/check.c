@@ -289,6 +289,9 @@ static int check_read(mc_ledger *l, MDB_txn *txn, char *why, size_t why_len)
     if (rc == MC_ERR_OK) {
         rc = mc__checkpoints_check(l, txn, c.height, msg, msg_len);
     }
+    if (rc == MC_ERR_OK) {
+        rc = mc__commons_check(l, txn, c.height, msg, msg_len);
+    }
     return rc;
 }
 

@@ -47,8 +47,19 @@ int mc_result_describe(const mc_result *r, unsigned decimals, const char *symbol
         }
         return snprintf(buf, len, "applied at height %llu", (unsigned long long)r->height);
     case MC_ERR_EXCEEDS_CREDIT_LIMIT:
-        mc_amount_sub(r->balance, r->amount, &moved);
+        if (mc_amount_sub(r->balance, r->amount, &moved) != MC_ERR_OK ||
+            mc_amount_sub(moved, r->fee, &moved) != MC_ERR_OK) {
+            moved = INT64_MIN;
+        }
         money(moved, decimals, sym, after, sizeof after);
+        if (r->fee > 0) {
+            char fee[48];
+            money(r->fee, decimals, sym, fee, sizeof fee);
+            return snprintf(buf, len,
+                            "paying %s and its fee of %s would take %s to %s, below the "
+                            "credit limit of %s",
+                            amount, fee, name, after, limit);
+        }
         return snprintf(buf, len, "paying %s would take %s to %s, below the credit limit of %s",
                         amount, name, after, limit);
     case MC_ERR_EXCEEDS_CEILING:
@@ -62,6 +73,9 @@ int mc_result_describe(const mc_result *r, unsigned decimals, const char *symbol
     case MC_ERR_QUORUM_NOT_MET:
         return snprintf(buf, len, "%lld of the %lld steward signatures needed",
                         (long long)r->amount, (long long)r->limit);
+    case MC_ERR_KEEPER_QUORUM_NOT_MET:
+        return snprintf(buf, len, "%lld of the %lld keeper signatures %s needs",
+                        (long long)r->amount, (long long)r->limit, name);
     case MC_ERR_LIMITS_INVALID:
         money(r->amount, decimals, sym, after, sizeof after);
         return snprintf(buf, len, "limits %s..%s: the floor must be <= 0 <= the ceiling", after,

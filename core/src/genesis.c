@@ -33,36 +33,49 @@ static bool text_ok(const char *s, size_t min, size_t max)
     return len >= min && len <= max && mc_utf8_is_valid((const uint8_t *)s, len);
 }
 
-static bool stewards_ok(const mc_genesis_params *p)
-{
-    if (p->stewards == NULL || p->steward_count < 1 || p->steward_count > MC_STEWARDS_MAX ||
-        p->quorum < 1 || p->quorum > p->steward_count) {
-        return false;
-    }
-    for (size_t i = 0; i < p->steward_count; i++) {
-        for (size_t j = 0; j < i; j++) {
-            if (memcmp(p->stewards[i], p->stewards[j], MC_PUBLIC_KEY_BYTES) == 0) {
-                return false;
-            }
-        }
-    }
-    return true;
-}
-
 static bool params_ok(const mc_genesis_params *p)
 {
-    if (!text_ok(p->community, 0, MC_COMMUNITY_MAX) ||
-        !text_ok(p->unit_name, 1, MC_UNIT_NAME_MAX) ||
-        !text_ok(p->unit_symbol, 1, MC_UNIT_SYMBOL_MAX) || p->decimals > MC_DECIMALS_MAX ||
-        (p->visibility != MC_VISIBILITY_OPEN && p->visibility != MC_VISIBILITY_PRIVATE)) {
-        return false;
+    return text_ok(p->community, 0, MC_COMMUNITY_MAX) &&
+           text_ok(p->unit_name, 1, MC_UNIT_NAME_MAX) &&
+           text_ok(p->unit_symbol, 1, MC_UNIT_SYMBOL_MAX) && p->decimals <= MC_DECIMALS_MAX &&
+           (p->visibility == MC_VISIBILITY_OPEN || p->visibility == MC_VISIBILITY_PRIVATE) &&
+           p->stewards != NULL && p->steward_count <= MC_STEWARDS_MAX &&
+           (p->auditors != NULL || p->auditor_count == 0) && p->auditor_count <= MC_AUDITORS_MAX;
+}
+
+/* The parameters' configuration, checked by the very rules that load it
+ * (distinct keys, a quorum in range, a fee with an account). */
+static int genesis_config(const mc_genesis_params *p, Mc__LedgerConfig **out)
+{
+    mc__config c;
+    memset(&c, 0, sizeof c);
+    memcpy(c.default_limits, p->default_limits, sizeof c.default_limits);
+    memcpy(c.stewards, p->stewards, p->steward_count * MC_PUBLIC_KEY_BYTES);
+    c.steward_count = p->steward_count;
+    c.quorum = p->quorum;
+    if (p->auditor_count > 0) {
+        memcpy(c.auditors, p->auditors, p->auditor_count * MC_PUBLIC_KEY_BYTES);
+    }
+    c.auditor_count = p->auditor_count;
+    c.fee_bps = p->fee_bps;
+    c.has_fee_account = p->fee_account != NULL;
+    if (c.has_fee_account) {
+        memcpy(c.fee_account, p->fee_account, MC_PUBLIC_KEY_BYTES);
+    }
+    uint8_t buf[MC__CONFIG_BYTES_MAX];
+    size_t len = 0;
+    mc__config check;
+    int rc = mc__config_pack(&c, buf, &len);
+    *out = rc == MC_ERR_OK ? mc__ledger_config__unpack(NULL, len, buf) : NULL;
+    if (*out == NULL) {
+        return MC_ERR_NO_MEMORY;
     }
     for (int k = 0; k < MC_KIND_COUNT; k++) {
         if (!mc__limits_valid(&p->default_limits[k])) {
-            return false;
+            return MC_ERR_CONFIG_INVALID;
         }
     }
-    return stewards_ok(p);
+    return mc__config_from_message(*out, &check) ? MC_ERR_OK : MC_ERR_CONFIG_INVALID;
 }
 
 int mc__genesis_build(const mc_genesis_params *p, uint8_t **out, size_t *out_len)
@@ -71,34 +84,14 @@ int mc__genesis_build(const mc_genesis_params *p, uint8_t **out, size_t *out_len
         return MC_ERR_CONFIG_INVALID;
     }
     Mc__Genesis g = MC__GENESIS__INIT;
-    Mc__LedgerConfig config = MC__LEDGER_CONFIG__INIT;
-    Mc__KindLimits kinds[MC_KIND_COUNT];
-    Mc__KindLimits *kind_ptrs[MC_KIND_COUNT];
-    Mc__Limits limits[MC_KIND_COUNT];
-    ProtobufCBinaryData stewards[MC_STEWARDS_MAX];
+    Mc__LedgerConfig *config = NULL;
     uint8_t salt[16];
-
-    for (int k = 0; k < MC_KIND_COUNT; k++) {
-        mc__kind_limits__init(&kinds[k]);
-        mc__limits__init(&limits[k]);
-        limits[k].min_balance = p->default_limits[k].min_balance;
-        limits[k].max_balance = p->default_limits[k].max_balance;
-        kinds[k].kind = (Mc__AccountKind)(k + 1);
-        kinds[k].limits = &limits[k];
-        kind_ptrs[k] = &kinds[k];
-    }
-    for (size_t i = 0; i < p->steward_count; i++) {
-        stewards[i].data = (uint8_t *)p->stewards[i];
-        stewards[i].len = MC_PUBLIC_KEY_BYTES;
-    }
-    config.n_default_limits = MC_KIND_COUNT;
-    config.default_limits = kind_ptrs;
-    config.n_stewards = p->steward_count;
-    config.stewards = stewards;
-    config.quorum = p->quorum;
-
-    if (mc_crypto_init() != MC_ERR_OK) {
-        return MC_ERR_NO_MEMORY;
+    int rc = genesis_config(p, &config);
+    if (rc != MC_ERR_OK || mc_crypto_init() != MC_ERR_OK) {
+        if (config != NULL) {
+            mc__ledger_config__free_unpacked(config, NULL);
+        }
+        return rc != MC_ERR_OK ? rc : MC_ERR_NO_MEMORY;
     }
     randombytes_buf(salt, sizeof salt);
     g.format_version = MC__STORE_FORMAT;
@@ -112,46 +105,29 @@ int mc__genesis_build(const mc_genesis_params *p, uint8_t **out, size_t *out_len
     g.created_at = p->created_at;
     g.salt.data = salt;
     g.salt.len = sizeof salt;
-    g.config = &config;
+    g.config = config;
 
     size_t len = mc__genesis__get_packed_size(&g);
     uint8_t *buf = malloc(len);
+    if (buf != NULL) {
+        mc__genesis__pack(&g, buf);
+    }
+    mc__ledger_config__free_unpacked(config, NULL);
     if (buf == NULL) {
         return MC_ERR_NO_MEMORY;
     }
-    mc__genesis__pack(&g, buf);
     *out = buf;
     *out_len = len;
     return MC_ERR_OK;
 }
 
-/* A configuration as stored must be usable: a check after reading it back. */
-static bool config_usable(const Mc__LedgerConfig *c)
-{
-    if (c == NULL || c->n_stewards < 1 || c->n_stewards > MC_STEWARDS_MAX || c->quorum < 1 ||
-        c->quorum > c->n_stewards) {
-        return false;
-    }
-    for (size_t i = 0; i < c->n_stewards; i++) {
-        if (c->stewards[i].len != MC_PUBLIC_KEY_BYTES) {
-            return false;
-        }
-    }
-    mc_limits l;
-    for (int k = MC_KIND_MEMBER; k <= MC_KIND_SYSTEM; k++) {
-        if (mc__config_default_limits(c, k, &l) != MC_ERR_OK || !mc__limits_valid(&l)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool genesis_usable(const Mc__Genesis *g)
 {
+    mc__config c;
     return g->decimals <= MC_DECIMALS_MAX && g->node_public_key.len == MC_PUBLIC_KEY_BYTES &&
            strlen(g->unit_name) <= MC_UNIT_NAME_MAX &&
            strlen(g->unit_symbol) <= MC_UNIT_SYMBOL_MAX &&
-           strlen(g->community) <= MC_COMMUNITY_MAX && config_usable(g->config);
+           strlen(g->community) <= MC_COMMUNITY_MAX && mc__config_from_message(g->config, &c);
 }
 
 /* Load genesis, ledger id and configuration from `meta` into `l`. */
@@ -178,14 +154,10 @@ int mc__ledger_load_meta(mc_ledger *l, MDB_txn *txn)
         return MC_ERR_CORRUPT;
     }
     mc_sha256(l->genesis_bytes, l->genesis_len, l->ledger_id);
-    rc = mc__store_get(s, txn, s->meta, "config", 6, &v);
-    if (rc != MC_ERR_OK) {
-        return rc == MC_ERR_NOT_FOUND ? MC_ERR_CORRUPT : rc;
-    }
-    l->config = mc__ledger_config__unpack(NULL, v.mv_size, v.mv_data);
-    if (!config_usable(l->config)) {
+    mc__config config;
+    rc = mc__config_load(s, txn, &config);
+    if (rc == MC_ERR_CORRUPT) {
         snprintf(s->last_error, sizeof s->last_error, "the configuration does not decode");
-        return MC_ERR_CORRUPT;
     }
-    return MC_ERR_OK;
+    return rc;
 }

@@ -37,9 +37,6 @@ void mc_ledger_close(mc_ledger *l)
     if (l->genesis != NULL) {
         mc__genesis__free_unpacked(l->genesis, NULL);
     }
-    if (l->config != NULL) {
-        mc__ledger_config__free_unpacked(l->config, NULL);
-    }
     free(l->genesis_bytes);
     pthread_mutex_destroy(&l->write_lock);
     free(l);
@@ -237,6 +234,9 @@ static int batch_attempt(mc_ledger *l, void *arg)
         return rc;
     }
     rc = mc__meta_height(s, ctx.txn, &ctx.height);
+    if (rc == MC_ERR_OK) {
+        rc = mc__config_load(s, ctx.txn, &ctx.config);
+    }
     uint64_t start = ctx.height;
     for (size_t i = 0; rc == MC_ERR_OK && i < b->n; i++) {
         rc = mc__apply_one(&ctx, b->txs[i], &b->results[i]);

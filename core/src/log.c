@@ -93,8 +93,8 @@ int mc__merkle_root(mc__store *s, MDB_txn *txn, uint64_t size, uint8_t out[MC_HA
 }
 
 /* Serialize the log entry for `tx` at `height`; malloc'd. */
-static int entry_encode(const mc_tx *tx, uint64_t height, int64_t now, uint8_t **out,
-                        size_t *out_len)
+static int entry_encode(const mc_tx *tx, uint64_t height, int64_t now, Mc__RoundRecord *round,
+                        uint8_t **out, size_t *out_len)
 {
     Mc__LogEntry e = MC__LOG_ENTRY__INIT;
     mc__signed_tx_msg m;
@@ -103,6 +103,7 @@ static int entry_encode(const mc_tx *tx, uint64_t height, int64_t now, uint8_t *
     e.time = now;
     e.tx = &m.st;
     e.result = MC_ERR_OK;
+    e.round = round;
     size_t len = mc__log_entry__get_packed_size(&e);
     uint8_t *buf = malloc(len);
     if (buf == NULL) {
@@ -120,7 +121,7 @@ int mc__log_append(mc__apply_ctx *ctx, const mc_tx *tx, uint64_t height)
     uint8_t *entry = NULL;
     size_t len = 0;
     uint8_t key[8], leaf[MC_HASH_BYTES];
-    int rc = entry_encode(tx, height, ctx->now, &entry, &len);
+    int rc = entry_encode(tx, height, ctx->now, ctx->round, &entry, &len);
     if (rc != MC_ERR_OK) {
         return rc;
     }

@@ -31,7 +31,11 @@ static int info_read(mc_ledger *l, MDB_txn *txn, void *arg)
 {
     mc_ledger_info *out = arg;
     const Mc__Genesis *g = l->genesis;
-    const Mc__LedgerConfig *c = l->config;
+    mc__config c;
+    int rc = mc__config_load(&l->store, txn, &c);
+    if (rc != MC_ERR_OK) {
+        return rc;
+    }
     memset(out, 0, sizeof *out);
     memcpy(out->ledger_id, l->ledger_id, MC_LEDGER_ID_BYTES);
     copy_text(out->community, sizeof out->community, g->community);
@@ -41,14 +45,15 @@ static int info_read(mc_ledger *l, MDB_txn *txn, void *arg)
     out->visibility = (mc_visibility)g->visibility;
     memcpy(out->node_public_key, g->node_public_key.data, MC_PUBLIC_KEY_BYTES);
     out->created_at = g->created_at;
-    for (int k = MC_KIND_MEMBER; k <= MC_KIND_SYSTEM; k++) {
-        mc__config_default_limits(c, k, &out->default_limits[k - 1]);
-    }
-    for (size_t i = 0; i < c->n_stewards; i++) {
-        memcpy(out->stewards[i], c->stewards[i].data, MC_PUBLIC_KEY_BYTES);
-    }
-    out->steward_count = c->n_stewards;
-    out->quorum = c->quorum;
+    memcpy(out->default_limits, c.default_limits, sizeof out->default_limits);
+    memcpy(out->stewards, c.stewards, sizeof out->stewards);
+    out->steward_count = c.steward_count;
+    out->quorum = c.quorum;
+    memcpy(out->auditors, c.auditors, sizeof out->auditors);
+    out->auditor_count = c.auditor_count;
+    out->fee_bps = c.fee_bps;
+    out->has_fee_account = c.has_fee_account;
+    memcpy(out->fee_account, c.fee_account, MC_PUBLIC_KEY_BYTES);
     out->map_size = l->store.map_size;
     return mc__meta_height(&l->store, txn, &out->height);
 }
@@ -221,34 +226,6 @@ static int height_read(mc_ledger *l, MDB_txn *txn, void *arg)
 int mc_ledger_height(mc_ledger *l, uint64_t *out)
 {
     return in_read(l, height_read, out);
-}
-
-typedef struct {
-    const uint8_t *key;
-    bool steward;
-} steward_query;
-
-static int steward_read(mc_ledger *l, MDB_txn *txn, void *arg)
-{
-    steward_query *q = arg;
-    MDB_val v;
-    int rc = mc__store_get(&l->store, txn, l->store.meta, "config", 6, &v);
-    if (rc != MC_ERR_OK) {
-        return rc;
-    }
-    Mc__LedgerConfig *config = mc__ledger_config__unpack(NULL, v.mv_size, v.mv_data);
-    if (config == NULL) {
-        return MC_ERR_CORRUPT;
-    }
-    q->steward = mc__config_is_steward(config, q->key);
-    mc__ledger_config__free_unpacked(config, NULL);
-    return MC_ERR_OK;
-}
-
-bool mc_ledger_is_steward(mc_ledger *l, const uint8_t key[MC_PUBLIC_KEY_BYTES])
-{
-    steward_query q = {.key = key, .steward = false};
-    return in_read(l, steward_read, &q) == MC_ERR_OK && q.steward;
 }
 
 typedef struct {
@@ -443,6 +420,24 @@ int mc_ledger_open_requests(mc_ledger *l, const uint8_t key[MC_PUBLIC_KEY_BYTES]
     return in_read(l, open_requests_read, &q);
 }
 
+/* The parties of a transaction that names a request or a contribution. */
+static int looked_up_parties(mc_ledger *l, const mc_tx_view *v, const uint8_t **a,
+                             const uint8_t **b, mc_request *q, mc_contribution *c)
+{
+    bool request = v->kind != MC_TX_REVIEW_CONTRIBUTION;
+    const uint8_t *id = request ? v->u.close_request.request_id : v->u.review.contribution_id;
+    size_t len = request ? v->u.close_request.request_id_len : v->u.review.contribution_id_len;
+    if (len != MC_TX_ID_BYTES) {
+        return MC_ERR_OK;
+    }
+    int rc = request ? mc_ledger_get_request(l, id, q) : mc_ledger_get_contribution(l, id, c);
+    if (rc == MC_ERR_OK) {
+        *a = request ? q->payer : c->commons;
+        *b = request ? q->payee : c->contributor;
+    }
+    return rc == MC_ERR_NOT_FOUND ? MC_ERR_OK : rc;
+}
+
 int mc_ledger_tx_parties(mc_ledger *l, const mc_tx *tx,
                          uint8_t out[MC_TX_PARTIES_MAX][MC_PUBLIC_KEY_BYTES])
 {
@@ -450,6 +445,8 @@ int mc_ledger_tx_parties(mc_ledger *l, const mc_tx *tx,
     mc_tx_view_of(tx, &v);
     const uint8_t *a = NULL, *b = NULL;
     mc_request q;
+    mc_contribution c;
+    int rc = MC_ERR_OK;
     switch (v.kind) {
     case MC_TX_TRANSFER:
         a = v.u.transfer.payer, b = v.u.transfer.payee;
@@ -466,21 +463,25 @@ int mc_ledger_tx_parties(mc_ledger *l, const mc_tx *tx,
     case MC_TX_SET_STATUS:
         a = v.u.set_status.account;
         break;
+    case MC_TX_SET_FEE:
+        a = v.u.set_fee.fee_account;
+        break;
+    case MC_TX_SET_ROLES:
+        break; /* concerns no account */
+    case MC_TX_CONTRIBUTION:
+        a = v.u.contribution.commons, b = v.u.contribution.contributor;
+        break;
+    case MC_TX_DISTRIBUTION:
+        a = v.u.distribution.commons;
+        break;
     case MC_TX_DECLINE_REQUEST:
-    case MC_TX_CANCEL_REQUEST: {
-        if (v.u.close_request.request_id_len != MC_TX_ID_BYTES) {
-            return 0;
-        }
-        int rc = mc_ledger_get_request(l, v.u.close_request.request_id, &q);
-        if (rc == MC_ERR_NOT_FOUND) {
-            return 0;
-        }
-        if (rc != MC_ERR_OK) {
-            return -rc;
-        }
-        a = q.payer, b = q.payee;
+    case MC_TX_CANCEL_REQUEST:
+    case MC_TX_REVIEW_CONTRIBUTION:
+        rc = looked_up_parties(l, &v, &a, &b, &q, &c);
         break;
     }
+    if (rc != MC_ERR_OK) {
+        return -rc;
     }
     int n = 0;
     if (a != NULL) {

@@ -7,6 +7,18 @@
 #include "ledger_internal.h"
 #include "mc_assert.h"
 
+static int keepers_from(const Mc__Account *a, mc_account *out)
+{
+    for (size_t i = 0; i < a->n_keepers; i++) {
+        if (a->keepers[i].len != MC_PUBLIC_KEY_BYTES) {
+            return MC_ERR_CORRUPT;
+        }
+        memcpy(out->keepers[i], a->keepers[i].data, MC_PUBLIC_KEY_BYTES);
+    }
+    out->keeper_count = a->n_keepers;
+    return MC_ERR_OK;
+}
+
 int mc__account_decode(const void *data, size_t len, mc_account *out)
 {
     Mc__Account *a = mc__account__unpack(NULL, len, data);
@@ -15,7 +27,7 @@ int mc__account_decode(const void *data, size_t len, mc_account *out)
     }
     int rc = MC_ERR_OK;
     if (a->public_key.len != MC_PUBLIC_KEY_BYTES || a->handle.len > MC_HANDLE_LEN_MAX ||
-        a->limits == NULL) {
+        a->limits == NULL || a->n_keepers > MC_KEEPERS_MAX) {
         rc = MC_ERR_CORRUPT;
     } else {
         memset(out, 0, sizeof *out);
@@ -32,6 +44,9 @@ int mc__account_decode(const void *data, size_t len, mc_account *out)
         out->limits_height = a->limits_height;
         out->last_debit_height = a->last_debit_height;
         out->last_credit_height = a->last_credit_height;
+        out->keeper_quorum = a->keeper_quorum;
+        out->rounds = a->rounds;
+        rc = keepers_from(a, out);
     }
     mc__account__free_unpacked(a, NULL);
     return rc;
@@ -52,7 +67,8 @@ int mc__account_save(mc__store *s, MDB_txn *txn, const mc_account *a)
 {
     Mc__Account rec = MC__ACCOUNT__INIT;
     Mc__Limits limits = MC__LIMITS__INIT;
-    uint8_t buf[256];
+    ProtobufCBinaryData keepers[MC_KEEPERS_MAX];
+    uint8_t buf[1024];
     rec.public_key.data = (uint8_t *)a->public_key;
     rec.public_key.len = MC_PUBLIC_KEY_BYTES;
     rec.handle.data = (uint8_t *)a->handle;
@@ -68,34 +84,17 @@ int mc__account_save(mc__store *s, MDB_txn *txn, const mc_account *a)
     rec.limits_height = a->limits_height;
     rec.last_debit_height = a->last_debit_height;
     rec.last_credit_height = a->last_credit_height;
+    for (size_t i = 0; i < a->keeper_count && i < MC_KEEPERS_MAX; i++) {
+        keepers[i] = MC__BYTES(a->keepers[i], MC_PUBLIC_KEY_BYTES);
+    }
+    rec.n_keepers = a->keeper_count;
+    rec.keepers = keepers;
+    rec.keeper_quorum = a->keeper_quorum;
+    rec.rounds = a->rounds;
     size_t len = mc__account__get_packed_size(&rec);
     MC_ASSERT(len <= sizeof buf);
     mc__account__pack(&rec, buf);
     return mc__store_put(s, txn, s->accounts, a->public_key, MC_PUBLIC_KEY_BYTES, buf, len, 0);
-}
-
-int mc__config_default_limits(const Mc__LedgerConfig *config, int kind, mc_limits *out)
-{
-    for (size_t i = 0; i < config->n_default_limits; i++) {
-        const Mc__KindLimits *kl = config->default_limits[i];
-        if ((int)kl->kind == kind && kl->limits != NULL) {
-            out->min_balance = kl->limits->min_balance;
-            out->max_balance = kl->limits->max_balance;
-            return MC_ERR_OK;
-        }
-    }
-    return MC_ERR_KIND_INVALID;
-}
-
-bool mc__config_is_steward(const Mc__LedgerConfig *config, const uint8_t key[32])
-{
-    for (size_t i = 0; i < config->n_stewards; i++) {
-        if (config->stewards[i].len == MC_PUBLIC_KEY_BYTES &&
-            memcmp(config->stewards[i].data, key, MC_PUBLIC_KEY_BYTES) == 0) {
-            return true;
-        }
-    }
-    return false;
 }
 
 bool mc__limits_valid(const mc_limits *l)

@@ -82,7 +82,11 @@ static int open_dbis(mc__store *s)
                {"merkle", &s->merkle},
                {"requests", &s->requests},
                {"open_requests", &s->open_requests},
-               {"checkpoints", &s->checkpoints}};
+               {"checkpoints", &s->checkpoints},
+               {"contributions", &s->contributions},
+               {"commons_contributions", &s->commons_contributions},
+               {"settle_queue", &s->settle_queue},
+               {"rounds", &s->rounds}};
     for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
         rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi);
         if (rc != MDB_SUCCESS) {

@@ -11,6 +11,11 @@
  *   merkle    level (1) || index (u64 BE) -> hash (32) of a complete subtree
  *   checkpoints  tree size (u64 BE) -> checkpoint text signed by the node
  *             (mc/checkpoint.h), one per batch that grew the log
+ *   contributions  contribution id (32) -> ContributionRecord
+ *   commons_contributions  commons key (32) || height (u64 BE) -> contribution id
+ *   settle_queue  commons key (32) || height (u64 BE) -> id, for each approved
+ *             contribution no round has settled yet
+ *   rounds    commons key (32) || round (u64 BE) -> RoundRecord
  *   requests  request id (32) -> RequestRecord
  *   open_requests  public key (32) || height (u64 BE) -> request id (32), one
  *             entry for each party of each open request
@@ -33,17 +38,18 @@
 #define MC__STORE_MAP_DEFAULT (64ull << 20)
 #define MC__STORE_MAP_MIN (64ull << 10) /* room for the empty databases */
 #define MC__STORE_MAP_MAX_DEFAULT (1ull << 40)
-#define MC__STORE_MAX_DBS 16u
+#define MC__STORE_MAX_DBS 24u
 #define MC__STORE_FORMAT 1u
 #define MC__HISTORY_KEY_BYTES (MC_PUBLIC_KEY_BYTES + 8u)
 #define MC__HISTORY_VALUE_BYTES 16u
 #define MC__MERKLE_KEY_BYTES 9u
 #define MC__OPEN_REQUEST_KEY_BYTES (MC_PUBLIC_KEY_BYTES + 8u)
+#define MC__COMMONS_KEY_BYTES (MC_PUBLIC_KEY_BYTES + 8u) /* commons || u64 BE */
 
 typedef struct mc__store {
     MDB_env *env;
     MDB_dbi meta, accounts, handles, txids, log, history, merkle, requests, open_requests,
-        checkpoints;
+        checkpoints, contributions, commons_contributions, settle_queue, rounds;
     bool no_sync;
     uint64_t map_size;
     uint64_t map_size_max;

@@ -8,41 +8,6 @@
 #include "mc/error.h"
 #include "tx_internal.h"
 
-static bool key_ok(ProtobufCBinaryData b)
-{
-    return b.len == MC_PUBLIC_KEY_BYTES;
-}
-
-static bool limits_present(const Mc__Limits *l)
-{
-    return l != NULL;
-}
-
-/* Structure a body must have before any rule is checked. */
-static bool body_well_formed(const Mc__TxBody *b)
-{
-    if (b->ledger_id.len != MC_LEDGER_ID_BYTES) {
-        return false;
-    }
-    switch (b->kind_case) {
-    case MC__TX_BODY__KIND_OPEN_ACCOUNT:
-        return key_ok(b->open_account->public_key);
-    case MC__TX_BODY__KIND_TRANSFER:
-        return key_ok(b->transfer->payer) && key_ok(b->transfer->payee);
-    case MC__TX_BODY__KIND_SET_LIMITS:
-        return key_ok(b->set_limits->account) && limits_present(b->set_limits->limits);
-    case MC__TX_BODY__KIND_SET_STATUS:
-        return key_ok(b->set_status->account);
-    case MC__TX_BODY__KIND_PAYMENT_REQUEST:
-        return key_ok(b->payment_request->payee) && key_ok(b->payment_request->payer);
-    case MC__TX_BODY__KIND_DECLINE_REQUEST:
-    case MC__TX_BODY__KIND_CANCEL_REQUEST:
-        return true; /* a request id that names nothing is UNKNOWN_REQUEST */
-    default:
-        return false;
-    }
-}
-
 static int tx_new(const uint8_t *body, size_t body_len, mc_tx **out)
 {
     if (body_len > MC_TX_BYTES_MAX) {
@@ -62,9 +27,13 @@ static int tx_new(const uint8_t *body, size_t body_len, mc_tx **out)
     }
     tx->body_len = body_len;
     tx->decoded = mc__tx_body__unpack(NULL, body_len, tx->body);
-    if (tx->decoded == NULL || !body_well_formed(tx->decoded)) {
+    if (tx->decoded == NULL || !mc__body_well_formed(tx->decoded)) {
         mc_tx_free(tx);
         return MC_ERR_MALFORMED;
+    }
+    if (mc__tx_flatten(tx) != MC_ERR_OK) {
+        mc_tx_free(tx);
+        return MC_ERR_NO_MEMORY;
     }
     mc_tx_id(tx->body, tx->body_len, tx->tx_id);
     *out = tx;
@@ -251,68 +220,6 @@ const uint8_t *mc_tx_signer(const mc_tx *tx, size_t i)
     return i < tx->sig_count ? tx->keys[i] : NULL;
 }
 
-static mc_limits limits_of(const Mc__Limits *l)
-{
-    return (mc_limits){l->min_balance, l->max_balance};
-}
-
-void mc_tx_view_of(const mc_tx *tx, mc_tx_view *out)
-{
-    const Mc__TxBody *b = tx->decoded;
-    memset(out, 0, sizeof *out);
-    out->ledger_id = b->ledger_id.data;
-    out->nonce = b->nonce;
-    out->not_after = b->not_after;
-    out->kind = (mc_tx_kind)b->kind_case;
-    switch (b->kind_case) {
-    case MC__TX_BODY__KIND_OPEN_ACCOUNT:
-        out->u.open_account.public_key = b->open_account->public_key.data;
-        out->u.open_account.handle = b->open_account->handle.data;
-        out->u.open_account.handle_len = b->open_account->handle.len;
-        out->u.open_account.kind = (int)b->open_account->kind;
-        out->u.open_account.has_limits = b->open_account->limits != NULL;
-        if (b->open_account->limits != NULL) {
-            out->u.open_account.limits = limits_of(b->open_account->limits);
-        }
-        break;
-    case MC__TX_BODY__KIND_TRANSFER:
-        out->u.transfer.payer = b->transfer->payer.data;
-        out->u.transfer.payee = b->transfer->payee.data;
-        out->u.transfer.amount = b->transfer->amount;
-        out->u.transfer.memo = b->transfer->memo.data;
-        out->u.transfer.memo_len = b->transfer->memo.len;
-        out->u.transfer.request_id =
-            b->transfer->request_id.len ? b->transfer->request_id.data : NULL;
-        out->u.transfer.request_id_len = b->transfer->request_id.len;
-        break;
-    case MC__TX_BODY__KIND_SET_LIMITS:
-        out->u.set_limits.account = b->set_limits->account.data;
-        out->u.set_limits.limits = limits_of(b->set_limits->limits);
-        break;
-    case MC__TX_BODY__KIND_SET_STATUS:
-        out->u.set_status.account = b->set_status->account.data;
-        out->u.set_status.status = (int)b->set_status->status;
-        break;
-    case MC__TX_BODY__KIND_PAYMENT_REQUEST:
-        out->u.payment_request.payee = b->payment_request->payee.data;
-        out->u.payment_request.payer = b->payment_request->payer.data;
-        out->u.payment_request.amount = b->payment_request->amount;
-        out->u.payment_request.memo = b->payment_request->memo.data;
-        out->u.payment_request.memo_len = b->payment_request->memo.len;
-        break;
-    case MC__TX_BODY__KIND_DECLINE_REQUEST:
-        out->u.close_request.request_id = b->decline_request->request_id.data;
-        out->u.close_request.request_id_len = b->decline_request->request_id.len;
-        break;
-    case MC__TX_BODY__KIND_CANCEL_REQUEST:
-        out->u.close_request.request_id = b->cancel_request->request_id.data;
-        out->u.close_request.request_id_len = b->cancel_request->request_id.len;
-        break;
-    default:
-        break; /* mc_tx_decode admits only the kinds above */
-    }
-}
-
 void mc_tx_free(mc_tx *tx)
 {
     if (tx == NULL) {
@@ -321,6 +228,7 @@ void mc_tx_free(mc_tx *tx)
     if (tx->decoded != NULL) {
         mc__tx_body__free_unpacked(tx->decoded, NULL);
     }
+    free(tx->flat);
     free(tx->body);
     free(tx);
 }

@@ -10,6 +10,9 @@
 #include "mc/tx.h"
 #include "tx.pb-c.h"
 
+#define MC__TX_KEY_LISTS 4u     /* key lists in one body (SetRoles has four) */
+#define MC__TX_KEY_LIST_MAX 64u /* keys in one list */
+
 /* Borrow `n` bytes at `ptr` as a protobuf bytes field. */
 #define MC__BYTES(ptr, n) ((ProtobufCBinaryData){.len = (n), .data = (uint8_t *)(ptr)})
 
@@ -22,6 +25,10 @@ struct mc_tx {
     uint8_t sigs[MC_TX_SIGS_MAX][MC_SIGNATURE_BYTES];
     uint8_t tx_id[MC_TX_ID_BYTES];
     bool verified;
+    /* The key lists of the body (keepers, roles), copied whole in order, so
+     * views can borrow them as arrays; `lists[i]` starts list i. */
+    uint8_t (*flat)[MC_PUBLIC_KEY_BYTES];
+    size_t lists[MC__TX_KEY_LISTS][2]; /* [offset, count] */
 };
 
 /* A SignedTx message borrowing a tx's bytes, for packing (valid while the
@@ -32,6 +39,11 @@ typedef struct mc__signed_tx_msg {
     Mc__Signature *sig_ptrs[MC_TX_SIGS_MAX];
 } mc__signed_tx_msg;
 void mc__tx_to_message(const mc_tx *tx, mc__signed_tx_msg *m);
+
+/* txshape.c: the structure a body must have (sizes of keys and hashes,
+ * bounded lists, known enum values), and its key lists made flat. */
+bool mc__body_well_formed(const Mc__TxBody *b);
+int mc__tx_flatten(mc_tx *tx);
 
 /* True when `key` signed `tx`. */
 bool mc__tx_signed_by(const mc_tx *tx, const uint8_t key[MC_PUBLIC_KEY_BYTES]);

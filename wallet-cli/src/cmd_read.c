@@ -158,6 +158,16 @@ static const char *kind_word(mc_tx_kind kind)
         return "declined";
     case MC_TX_CANCEL_REQUEST:
         return "cancelled";
+    case MC_TX_SET_ROLES:
+        return "roles";
+    case MC_TX_SET_FEE:
+        return "fee";
+    case MC_TX_CONTRIBUTION:
+        return "work";
+    case MC_TX_REVIEW_CONTRIBUTION:
+        return "review";
+    case MC_TX_DISTRIBUTION:
+        return "round";
     }
     return "?";
 }

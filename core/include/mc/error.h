@@ -73,7 +73,22 @@
     X(CHECKPOINT_INVALID, 61,                                                                      \
       "the checkpoint does not parse or is not signed by the ledger's node")                       \
     X(REPLAY_MISMATCH, 62, "replaying the log does not give what the log records")                 \
-    X(ROOT_MISMATCH, 63, "the log's Merkle root is not the one its checkpoint signs")
+    X(ROOT_MISMATCH, 63, "the log's Merkle root is not the one its checkpoint signs")              \
+    X(ROLES_INVALID, 64, "the roles change leaves no valid stewards, or names a key twice")        \
+    X(FEE_INVALID, 65, "a fee is 0 to 1000 basis points, paid to an open SYSTEM account")          \
+    X(FEE_ACCOUNT_UNAVAILABLE, 66, "the fee account is missing, frozen or closed")                 \
+    X(NOT_A_KEEPER, 67, "a signer is not a keeper of this commons")                                \
+    X(KEEPER_QUORUM_NOT_MET, 68, "too few keepers of this commons signed")                         \
+    X(NOT_A_COMMONS, 69, "the account is not a commons")                                           \
+    X(KEEPERS_INVALID, 70, "keepers are distinct keys of a commons, with a quorum they can meet")  \
+    X(UNKNOWN_CONTRIBUTION, 71, "no such contribution")                                            \
+    X(CONTRIBUTION_CLOSED, 72, "the contribution was already reviewed or settled")                 \
+    X(WEIGHT_INVALID, 73, "a contribution's weight is more than 0 and at most 1000000.00")         \
+    X(DESCRIPTION_INVALID, 74, "a description is 1 to 280 bytes of UTF-8")                         \
+    X(SHARE_INVALID, 75, "a round pays a share of 0.01% to 100% or a fixed amount, not both")      \
+    X(NO_CONTRIBUTIONS, 76, "no approved contribution waits to be settled")                        \
+    X(PURPOSE_INVALID, 77, "reciprocity is paid into a commons account")                           \
+    X(NOTHING_TO_DISTRIBUTE, 78, "the round would pay nothing: the commons has no positive balance")
 
 typedef enum mc_err {
 #define MC__ERR_ENUM(name, value, message) MC_ERR_##name = value,

@@ -15,33 +15,53 @@
  *   and now > not_after (EXPIRED).
  *
  *  Structure is mc_tx_decode()'s job (MALFORMED there: key sizes, a kind,
- *   the limits of SetLimits); apply sees only well-formed bodies.
+ *   the limits of SetLimits, a purpose or an evidence hash out of shape);
+ *   apply sees only well-formed bodies.
  *
- *  Transfer: payer == payee (SELF_TRANSFER); amount <= 0 (AMOUNT_NOT_POSITIVE); memo > 140 bytes
- *   (MEMO_TOO_LONG); memo not UTF-8 (MEMO_NOT_UTF8); request_id set and
- *   naming no request (UNKNOWN_REQUEST), a request no longer open
- *   (REQUEST_CLOSED), or one whose payer, payee or amount differ
- *   (REQUEST_MISMATCH); payer unknown (UNKNOWN_PAYER); payee unknown
- *   (UNKNOWN_PAYEE); signatures: for a SYSTEM payer the steward rule below,
- *   otherwise the payer must sign (MISSING_SIGNATURE) and nobody else
- *   (UNEXPECTED_SIGNER); payer closed (PAYER_CLOSED), frozen (PAYER_FROZEN);
- *   payee closed (PAYEE_CLOSED), frozen (PAYEE_FROZEN); payer balance - amount
- *   or payee balance + amount overflows (AMOUNT_OVERFLOW); payer balance -
- *   amount < payer min (EXCEEDS_CREDIT_LIMIT); payee balance + amount > payee
- *   max (EXCEEDS_CEILING).
+ *  Transfer: payer == payee (SELF_TRANSFER); amount <= 0
+ *   (AMOUNT_NOT_POSITIVE); memo > 140 bytes (MEMO_TOO_LONG); memo not UTF-8
+ *   (MEMO_NOT_UTF8); request_id set and naming no request (UNKNOWN_REQUEST),
+ *   a request no longer open (REQUEST_CLOSED), or one whose payer, payee or
+ *   amount differ (REQUEST_MISMATCH); payer unknown (UNKNOWN_PAYER); payee
+ *   unknown (UNKNOWN_PAYEE); purpose reciprocity to an account that is not a
+ *   commons (PURPOSE_INVALID); signatures: for a SYSTEM payer the steward
+ *   rule, for a commons opened with keepers the keeper rule, otherwise the
+ *   payer must sign (MISSING_SIGNATURE) and nobody else (UNEXPECTED_SIGNER);
+ *   payer closed (PAYER_CLOSED), frozen (PAYER_FROZEN); payee closed
+ *   (PAYEE_CLOSED), frozen (PAYEE_FROZEN); the fee (fee_bps of the amount,
+ *   rounded down; none when the fee account is payer or payee) needs the fee
+ *   account open and active (FEE_ACCOUNT_UNAVAILABLE); payer balance -
+ *   amount - fee, payee balance + amount or the fee account's balance + fee
+ *   overflows (AMOUNT_OVERFLOW); payer balance - amount - fee < payer min
+ *   (EXCEEDS_CREDIT_LIMIT); payee balance + amount > payee max, or the fee
+ *   account's past its max (EXCEEDS_CEILING).
  *
- *  The steward rule (OpenAccount, SetLimits, SetStatus, SYSTEM payers): every
- *   signer is a steward (NOT_A_STEWARD; for OpenAccount the new key may sign
- *   too), and at least `quorum` stewards signed (QUORUM_NOT_MET).
+ *  The steward rule (OpenAccount, SetLimits, SetStatus, SetRoles, SetFee,
+ *   SYSTEM payers): every signer is a steward (NOT_A_STEWARD; for
+ *   OpenAccount the new key may sign too), and at least `quorum` stewards
+ *   signed (QUORUM_NOT_MET).
  *
- *  OpenAccount: handle valid
- *   (HANDLE_INVALID); kind MEMBER..SYSTEM (KIND_INVALID); limits, when given,
- *   min <= 0 <= max (LIMITS_INVALID); steward rule; key already has an account
- *   (ACCOUNT_EXISTS); handle taken (HANDLE_TAKEN).
+ *  The keeper rule (a commons opened with keepers paying out; reviewing a
+ *   contribution and distributing for any commons, whose keeper is then its
+ *   own key unless keepers were named): every signer is a keeper
+ *   (NOT_A_KEEPER) and at least keeper_quorum of them signed
+ *   (KEEPER_QUORUM_NOT_MET).
  *
- *  SetLimits: min <= 0 <= max (LIMITS_INVALID); steward rule; account unknown (UNKNOWN_ACCOUNT);
- * account closed (ACCOUNT_CLOSED). A limit set past the balance blocks further payments in that
- * direction; it never moves money.
+ *  OpenAccount: handle valid (HANDLE_INVALID); kind MEMBER..SYSTEM
+ *   (KIND_INVALID); limits, when given, min <= 0 <= max (LIMITS_INVALID);
+ *   keepers only for a commons, distinct, at most MC_KEEPERS_MAX, with a
+ *   quorum of 1 to their number (KEEPERS_INVALID); steward rule; key already
+ *   has an account (ACCOUNT_EXISTS); handle taken (HANDLE_TAKEN).
+ *
+ *  SetLimits: min <= 0 <= max (LIMITS_INVALID); steward rule; account
+ *   unknown (UNKNOWN_ACCOUNT); account closed (ACCOUNT_CLOSED). A limit set
+ *   past the balance blocks further payments in that direction; it never
+ *   moves money.
+ *
+ *  SetStatus: status ACTIVE, FROZEN or CLOSED (STATUS_INVALID); steward
+ *   rule; account unknown (UNKNOWN_ACCOUNT); account closed
+ *   (ACCOUNT_CLOSED); same status (STATUS_UNCHANGED); CLOSED with a non-zero
+ *   balance (CLOSE_NONZERO_BALANCE).
  *
  *  PaymentRequest (the payee asks the payer): as a transfer from payer to
  *   payee up to the statuses: SELF_TRANSFER, AMOUNT_NOT_POSITIVE,
@@ -56,11 +76,43 @@
  *   payer (decline) or payee (cancel) signs (MISSING_SIGNATURE) and nobody
  *   else (UNEXPECTED_SIGNER).
  *
- *  SetStatus: status ACTIVE, FROZEN or CLOSED
- *   (STATUS_INVALID); steward rule; account unknown (UNKNOWN_ACCOUNT); account
- *   closed (ACCOUNT_CLOSED); same status (STATUS_UNCHANGED); CLOSED with a
- *   non-zero balance (CLOSE_NONZERO_BALANCE).
+ *  SetRoles: steward rule; every removed key was there and every added one
+ *   was not, nobody named twice, 1..MC_STEWARDS_MAX stewards left, at most
+ *   MC_AUDITORS_MAX auditors, a quorum of 1..stewards, and some change
+ *   (ROLES_INVALID).
  *
+ *  SetFee: steward rule; fee_bps <= MC_FEE_BPS_MAX, and a fee > 0 goes to an
+ *   open, active SYSTEM account (FEE_INVALID).
+ *
+ *  Contribution: weight 1..MC_WEIGHT_MAX (WEIGHT_INVALID); description
+ *   1..MC_DESCRIPTION_MAX bytes of UTF-8 (DESCRIPTION_INVALID); commons
+ *   unknown (UNKNOWN_ACCOUNT), not a commons (NOT_A_COMMONS), closed
+ *   (ACCOUNT_CLOSED); contributor unknown (UNKNOWN_ACCOUNT), closed
+ *   (ACCOUNT_CLOSED), the commons itself (SELF_TRANSFER); the contributor signs (MISSING_SIGNATURE)
+ and nobody
+ *   else (UNEXPECTED_SIGNER).
+ *
+ *  ReviewContribution: contribution unknown (UNKNOWN_CONTRIBUTION); already
+ *   reviewed (CONTRIBUTION_CLOSED); the keeper rule of its commons.
+ *
+ *  Distribution: one of share_bps (1..10000) or amount (> 0), cap >= 0
+ *   (SHARE_INVALID); commons unknown (UNKNOWN_ACCOUNT), not a commons
+ *   (NOT_A_COMMONS), closed or frozen (PAYER_CLOSED, PAYER_FROZEN); the
+ *   keeper rule; no approved contribution waiting (NO_CONTRIBUTIONS); the
+ *   pot (the share of a positive balance, rounded down, or the amount) is 0
+ *   (NOTHING_TO_DISTRIBUTE: a round that paid nothing would still settle
+ *   the contributions) or past the commons' credit limit
+ *   (EXCEEDS_CREDIT_LIMIT). The round (numbered 1, 2, ... per commons)
+ *   pays the pot to the contributors of the oldest MC_ROUND_CONTRIBUTIONS_MAX
+ *   approved contributions, grouped by contributor and ordered by key, pro
+ *   rata to weight, each at most the cap and what the contributor's ceiling
+ *   leaves (nothing to one frozen or closed), by mc_alloc_split with the
+ *   round's number; a contributor's payout is split among their
+ *   contributions the same way. It settles those contributions (each
+ *   records its exact pro-rata share of the pot, rounded down, and what it
+ *   was paid), leaves in the commons what nobody could take, and writes its
+ *   outcome (every payout) into its log entry, so a replay checks it.
+
  * Threads: one thread applies at a time; queries may run from any thread
  * concurrently with it (each uses its own LMDB read transaction). */
 #ifndef MC_LEDGER_H
@@ -77,6 +129,8 @@
 #include "mc/types.h"
 
 #define MC_STEWARDS_MAX 32u
+#define MC_AUDITORS_MAX 32u
+#define MC_FEE_BPS_MAX 1000u /* 10% */
 #define MC_UNIT_NAME_MAX 32u
 #define MC_UNIT_SYMBOL_MAX 8u
 #define MC_COMMUNITY_MAX 128u
@@ -104,6 +158,13 @@ typedef struct mc_genesis_params {
     const uint8_t (*stewards)[MC_PUBLIC_KEY_BYTES];
     size_t steward_count; /* 1..MC_STEWARDS_MAX, distinct keys */
     unsigned quorum;      /* 1..steward_count */
+    const uint8_t (*auditors)[MC_PUBLIC_KEY_BYTES];
+    size_t auditor_count; /* 0..MC_AUDITORS_MAX, distinct keys */
+    unsigned fee_bps;     /* fee on transfers, basis points, 0..MC_FEE_BPS_MAX */
+    /* The key of the SYSTEM account the fee goes to (required when fee_bps
+     * > 0). Transfers are refused (FEE_ACCOUNT_UNAVAILABLE) until the
+     * stewards open it as a SYSTEM account. */
+    const uint8_t *fee_account;
     mc_visibility visibility;
     uint8_t node_public_key[MC_PUBLIC_KEY_BYTES];
     int64_t created_at; /* unix seconds */
@@ -145,6 +206,11 @@ typedef struct mc_ledger_info {
     uint8_t stewards[MC_STEWARDS_MAX][MC_PUBLIC_KEY_BYTES];
     size_t steward_count;
     unsigned quorum;
+    uint8_t auditors[MC_AUDITORS_MAX][MC_PUBLIC_KEY_BYTES];
+    size_t auditor_count;
+    unsigned fee_bps; /* fee on transfers, basis points (0: none) */
+    bool has_fee_account;
+    uint8_t fee_account[MC_PUBLIC_KEY_BYTES];
     uint64_t height;   /* entries in the log */
     uint64_t map_size; /* current LMDB map size, bytes */
 } mc_ledger_info;
@@ -169,6 +235,7 @@ typedef struct mc_result {
     int64_t amount;                     /* the amount involved */
     int64_t balance;                    /* the account's balance before */
     int64_t limit;                      /* the limit that refused it */
+    int64_t fee;                        /* the fee the payer pays beside the amount */
 } mc_result;
 
 /* Apply `n` (<= MC_BATCH_MAX) decoded and verified transactions in order, in
@@ -247,6 +314,81 @@ typedef struct mc_request {
 int mc_ledger_tx_parties(mc_ledger *ledger, const mc_tx *tx,
                          uint8_t out[MC_TX_PARTIES_MAX][MC_PUBLIC_KEY_BYTES]);
 
+/* Contributions to a commons and its distribution rounds. */
+#define MC_WEIGHT_MAX 100000000 /* 1,000,000.00 hours or points */
+#define MC_DESCRIPTION_MAX 280u
+#define MC_ROUND_CONTRIBUTIONS_MAX 10000u /* contributions one round settles */
+
+typedef enum mc_contribution_status {
+    MC_CONTRIBUTION_PENDING = 1,
+    MC_CONTRIBUTION_APPROVED = 2,
+    MC_CONTRIBUTION_REJECTED = 3,
+    MC_CONTRIBUTION_SETTLED = 4, /* approved, then settled by a round */
+} mc_contribution_status;
+
+typedef struct mc_contribution {
+    uint8_t id[MC_TX_ID_BYTES]; /* the tx_id of the Contribution */
+    uint8_t commons[MC_PUBLIC_KEY_BYTES];
+    uint8_t contributor[MC_PUBLIC_KEY_BYTES];
+    int64_t weight; /* hundredths of an hour or point */
+    char description[MC_DESCRIPTION_MAX + 1];
+    bool has_evidence;
+    uint8_t evidence[MC_HASH_BYTES];
+    mc_contribution_status status;
+    uint64_t height, reviewed_height;
+    uint64_t round;   /* the round that settled it, 0 before */
+    int64_t pro_rata; /* its exact share of that round, rounded down */
+    int64_t paid;     /* what the round paid it */
+} mc_contribution;
+
+/* "pending", "approved", "rejected", "settled"; NULL when out of range. */
+const char *mc_contribution_status_name(int status);
+
+int mc_ledger_get_contribution(mc_ledger *ledger, const uint8_t id[MC_TX_ID_BYTES],
+                               mc_contribution *out);
+
+/* The contributions to `commons`, oldest first, recorded after
+ * `after_height` (0: from the first), at most `limit` (0: all). */
+typedef int (*mc_contribution_cb)(const mc_contribution *c, void *ctx);
+int mc_ledger_contributions(mc_ledger *ledger, const uint8_t commons[MC_PUBLIC_KEY_BYTES],
+                            uint64_t after_height, size_t limit, mc_contribution_cb cb, void *ctx);
+
+typedef struct mc_round {
+    uint64_t round, height;
+    unsigned share_bps; /* 0 when a fixed amount */
+    int64_t amount;     /* 0 when a share */
+    int64_t cap;        /* 0: none */
+    int64_t pot, paid, left;
+    size_t contributions; /* settled by the round */
+} mc_round;
+
+typedef struct mc_round_payout {
+    uint8_t contributor[MC_PUBLIC_KEY_BYTES];
+    int64_t weight; /* the sum of the contributor's contributions in the round */
+    int64_t cap;    /* the most the contributor could take */
+    int64_t paid;
+} mc_round_payout;
+
+/* The rounds of `commons` after `after_round` (0: from the first), at most
+ * `limit` (0: all); `payouts` (n of them) is valid during the call. */
+typedef int (*mc_round_cb)(const mc_round *r, const mc_round_payout *payouts, size_t n, void *ctx);
+int mc_ledger_rounds(mc_ledger *ledger, const uint8_t commons[MC_PUBLIC_KEY_BYTES],
+                     uint64_t after_round, size_t limit, mc_round_cb cb, void *ctx);
+
+/* What a Distribution of `commons` with these parameters would do now, by
+ * the same rules and computation as applying it, without applying it (a
+ * keeper's dry run): the round into *out and its payouts to `cb` (NULL:
+ * none). Returns MC_ERR_OK, the rule's code that would refuse it, or a
+ * storage error. Signatures are not checked. */
+typedef struct mc_distribution_params {
+    unsigned share_bps;
+    int64_t amount;
+    int64_t cap;
+} mc_distribution_params;
+int mc_ledger_preview_distribution(mc_ledger *ledger, const uint8_t commons[MC_PUBLIC_KEY_BYTES],
+                                   const mc_distribution_params *params, mc_round *out,
+                                   mc_round_cb cb, void *ctx);
+
 /* "open", "paid", "declined", "cancelled"; NULL when out of range. */
 const char *mc_request_status_name(int status);
 
@@ -260,9 +402,13 @@ typedef int (*mc_request_cb)(const mc_request *request, void *ctx);
 int mc_ledger_open_requests(mc_ledger *ledger, const uint8_t key[MC_PUBLIC_KEY_BYTES],
                             uint64_t after_height, size_t limit, mc_request_cb cb, void *ctx);
 
-/* True when `key` is a steward in the configuration as committed now (read
- * in its own transaction, so any thread may ask while the writer applies).
- * False on a storage failure too. */
+/* The roles of `key` in the configuration as committed now (read in its own
+ * transaction, so any thread may ask while the writer applies): a mask of
+ * MC_ROLE_STEWARD and MC_ROLE_AUDITOR (auditors read every account and
+ * nothing else). 0 on a storage failure too. */
+#define MC_ROLE_STEWARD 1u
+#define MC_ROLE_AUDITOR 2u
+unsigned mc_ledger_roles(mc_ledger *ledger, const uint8_t key[MC_PUBLIC_KEY_BYTES]);
 bool mc_ledger_is_steward(mc_ledger *ledger, const uint8_t key[MC_PUBLIC_KEY_BYTES]);
 
 /* The height at which `tx_id` was applied; NOT_FOUND when never applied. */

@@ -27,9 +27,26 @@ typedef enum mc_tx_kind {
     MC_TX_PAYMENT_REQUEST = 14,
     MC_TX_DECLINE_REQUEST = 15,
     MC_TX_CANCEL_REQUEST = 16,
+    MC_TX_SET_ROLES = 17,
+    MC_TX_SET_FEE = 18,
+    MC_TX_CONTRIBUTION = 19,
+    MC_TX_REVIEW_CONTRIBUTION = 20,
+    MC_TX_DISTRIBUTION = 21,
 } mc_tx_kind;
 #define MC_TX_KIND_FIRST MC_TX_OPEN_ACCOUNT
-#define MC_TX_KIND_LAST MC_TX_CANCEL_REQUEST /* kinds are numbered without gaps */
+#define MC_TX_KIND_LAST MC_TX_DISTRIBUTION /* kinds are numbered without gaps */
+
+/* What a transfer is for (proto/tx.proto Purpose). */
+typedef enum mc_purpose {
+    MC_PURPOSE_NONE = 0,
+    MC_PURPOSE_RECIPROCITY = 1, /* a business's share paid into a commons */
+} mc_purpose;
+
+/* A list of keys borrowed for an encode or a view. */
+typedef struct mc_keys {
+    const uint8_t (*keys)[MC_PUBLIC_KEY_BYTES];
+    size_t count;
+} mc_keys;
 
 /* A transaction body to encode. Pointers are borrowed for the call only. */
 typedef struct mc_body {
@@ -44,6 +61,8 @@ typedef struct mc_body {
             mc_account_kind kind;
             bool has_limits; /* false: the ledger's defaults for `kind` */
             mc_limits limits;
+            mc_keys keepers;        /* a commons' keepers; none: its own key */
+            unsigned keeper_quorum; /* 0: 1 */
         } open_account;
         struct {
             uint8_t payer[MC_PUBLIC_KEY_BYTES];
@@ -53,6 +72,7 @@ typedef struct mc_body {
             size_t memo_len;
             bool has_request; /* pays the payment request `request_id` */
             uint8_t request_id[MC_TX_ID_BYTES];
+            mc_purpose purpose;
         } transfer;
         struct {
             uint8_t account[MC_PUBLIC_KEY_BYTES];
@@ -72,6 +92,33 @@ typedef struct mc_body {
         struct {
             uint8_t request_id[MC_TX_ID_BYTES];
         } close_request; /* MC_TX_DECLINE_REQUEST and MC_TX_CANCEL_REQUEST */
+        struct {
+            mc_keys add_stewards, remove_stewards, add_auditors, remove_auditors;
+            unsigned quorum; /* 0: unchanged */
+        } set_roles;
+        struct {
+            unsigned fee_bps;
+            bool has_fee_account;
+            uint8_t fee_account[MC_PUBLIC_KEY_BYTES];
+        } set_fee;
+        struct {
+            uint8_t commons[MC_PUBLIC_KEY_BYTES];
+            uint8_t contributor[MC_PUBLIC_KEY_BYTES];
+            int64_t weight;
+            const char *description; /* NUL-terminated */
+            bool has_evidence;
+            uint8_t evidence[MC_HASH_BYTES];
+        } contribution;
+        struct {
+            uint8_t contribution_id[MC_TX_ID_BYTES];
+            bool approve;
+        } review;
+        struct {
+            uint8_t commons[MC_PUBLIC_KEY_BYTES];
+            unsigned share_bps;
+            int64_t amount;
+            int64_t cap;
+        } distribution;
     } u;
 } mc_body;
 
@@ -146,6 +193,8 @@ typedef struct mc_tx_view {
             int kind; /* mc_account_kind, unchecked */
             bool has_limits;
             mc_limits limits;
+            mc_keys keepers;
+            unsigned keeper_quorum;
         } open_account;
         struct {
             const uint8_t *payer;
@@ -155,6 +204,7 @@ typedef struct mc_tx_view {
             size_t memo_len;
             const uint8_t *request_id; /* NULL when none */
             size_t request_id_len;     /* MC_TX_ID_BYTES when it names a request */
+            mc_purpose purpose;
         } transfer;
         struct {
             const uint8_t *account;
@@ -175,6 +225,33 @@ typedef struct mc_tx_view {
             const uint8_t *request_id;
             size_t request_id_len; /* MC_TX_ID_BYTES when it names a request */
         } close_request;           /* decline and cancel */
+        struct {
+            mc_keys add_stewards, remove_stewards, add_auditors, remove_auditors;
+            unsigned quorum;
+        } set_roles;
+        struct {
+            unsigned fee_bps;
+            const uint8_t *fee_account; /* NULL when none */
+        } set_fee;
+        struct {
+            const uint8_t *commons;
+            const uint8_t *contributor;
+            int64_t weight;
+            const uint8_t *description;
+            size_t description_len;
+            const uint8_t *evidence; /* NULL when none */
+        } contribution;
+        struct {
+            const uint8_t *contribution_id;
+            size_t contribution_id_len; /* MC_TX_ID_BYTES when it names one */
+            bool approve;
+        } review;
+        struct {
+            const uint8_t *commons;
+            unsigned share_bps;
+            int64_t amount;
+            int64_t cap;
+        } distribution;
     } u;
 } mc_tx_view;
 

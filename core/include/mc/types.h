@@ -9,6 +9,8 @@
 #include "mc/crypto.h"
 #include "mc/text.h"
 
+#define MC_KEEPERS_MAX 16u /* keepers of one commons */
+
 typedef enum mc_account_kind {
     MC_KIND_MEMBER = 1,
     MC_KIND_BUSINESS = 2,
@@ -46,6 +48,12 @@ typedef struct mc_account {
     uint64_t limits_height;      /* last limits change (or the opening) */
     uint64_t last_debit_height;  /* 0: never debited */
     uint64_t last_credit_height; /* 0: never credited */
+    /* A COMMONS account is run by its keepers: keeper_count 0 means its own
+     * key alone; else these keys, keeper_quorum (1..keeper_count) of them. */
+    size_t keeper_count;
+    uint8_t keepers[MC_KEEPERS_MAX][MC_PUBLIC_KEY_BYTES];
+    unsigned keeper_quorum;
+    uint64_t rounds; /* a COMMONS account's distribution rounds so far */
 } mc_account;
 
 /* "member", "business", "commons", "system"; NULL when out of range. */
