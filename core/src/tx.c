@@ -40,12 +40,23 @@ static int tx_new(const uint8_t *body, size_t body_len, mc_tx **out)
     return MC_ERR_OK;
 }
 
-/* Adds one signature; MALFORMED on a wrong size, a repeated key or too many. */
+/* Adds one signature; MALFORMED on a wrong size or too many. A key signs
+ * once: the same signature again is dropped (a signer counted twice counts
+ * once), another signature by the same key is MALFORMED (which one would
+ * count?). */
 static int tx_add_sig(mc_tx *tx, const uint8_t *key, size_t key_len, const uint8_t *sig,
                       size_t sig_len)
 {
-    if (key_len != MC_PUBLIC_KEY_BYTES || sig_len != MC_SIGNATURE_BYTES ||
-        tx->sig_count >= MC_TX_SIGS_MAX || mc__tx_signed_by(tx, key)) {
+    if (key_len != MC_PUBLIC_KEY_BYTES || sig_len != MC_SIGNATURE_BYTES) {
+        return MC_ERR_MALFORMED;
+    }
+    for (size_t i = 0; i < tx->sig_count; i++) {
+        if (memcmp(tx->keys[i], key, MC_PUBLIC_KEY_BYTES) == 0) {
+            return memcmp(tx->sigs[i], sig, MC_SIGNATURE_BYTES) == 0 ? MC_ERR_OK
+                                                                      : MC_ERR_MALFORMED;
+        }
+    }
+    if (tx->sig_count >= MC_TX_SIGS_MAX) {
         return MC_ERR_MALFORMED;
     }
     memcpy(tx->keys[tx->sig_count], key, MC_PUBLIC_KEY_BYTES);

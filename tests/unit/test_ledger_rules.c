@@ -442,10 +442,18 @@ static void test_malformed_signatures(void **state)
     hand_sig(&st, mc_keypair_public(keys[MC_TX_SIGS_MAX]), 32, sigs[MC_TX_SIGS_MAX], 64);
     assert_int_equal(decode_code(&st), MC_ERR_MALFORMED);
 
-    /* One key signing twice (the same valid signature repeated). */
+    /* One key signing twice: the same signature repeated counts once;
+     * another signature under the same key is refused. */
     hand_signed(&st, body, body_len);
     hand_sig(&st, mc_keypair_public(keys[0]), 32, sigs[0], 64);
     hand_sig(&st, mc_keypair_public(keys[0]), 32, sigs[0], 64);
+    assert_int_equal(mc_tx_decode(st.data, st.len, &tx), MC_ERR_OK);
+    assert_int_equal(mc_tx_signer_count(tx), 1);
+    assert_int_equal(mc_tx_verify(tx), MC_ERR_OK);
+    mc_tx_free(tx);
+    hand_signed(&st, body, body_len);
+    hand_sig(&st, mc_keypair_public(keys[0]), 32, sigs[0], 64);
+    hand_sig(&st, mc_keypair_public(keys[0]), 32, sigs[1], 64);
     assert_int_equal(decode_code(&st), MC_ERR_MALFORMED);
 
     /* A 63-byte signature, a 65-byte one, a 31-byte key. */

@@ -140,8 +140,9 @@ typedef struct mc_tx mc_tx;
 /* Decode SignedTx bytes and the body inside. The result owns copies of
  * everything; `bytes` may be freed after the call. Returns MC_ERR_OK,
  * MC_ERR_MALFORMED (undecodable, too large, a key or signature of the wrong
- * size, no kind, more than MC_TX_SIGS_MAX signatures, one key signing twice)
- * or MC_ERR_NO_MEMORY. */
+ * size, no kind, more than MC_TX_SIGS_MAX signatures, one key with two
+ * different signatures) or MC_ERR_NO_MEMORY. A key repeated with the same
+ * signature counts once: the copy is dropped. */
 int mc_tx_decode(const uint8_t *bytes, size_t len, mc_tx **out);
 
 /* Build an mc_tx from a body and its signatures given apart, as a log entry
@@ -152,8 +153,9 @@ int mc_tx_from_parts(const uint8_t *body, size_t body_len,
 
 /* Add the signature of `kp` over the transaction's body (a steward
  * countersigning a member's join request, a co-signer of a proposal). The
- * transaction is no longer marked verified. MC_ERR_MALFORMED when `kp`
- * already signed it or it holds MC_TX_SIGS_MAX signatures. */
+ * transaction is no longer marked verified. Signing again with a key that
+ * already signed changes nothing (Ed25519 signatures are deterministic);
+ * MC_ERR_MALFORMED when it holds MC_TX_SIGS_MAX signatures. */
 int mc_tx_cosign(mc_tx *tx, const mc_keypair *kp);
 
 /* Verify every signature over "mc/tx/v1" || body.ledger_id || body.
