@@ -75,6 +75,30 @@ static int info_copy_ledger(mc_client *c, const Mc__InfoResponse *r, mc_ledger_i
     return rc;
 }
 
+/* Auditors and the fee. */
+static int info_copy_roles(mc_client *c, const Mc__InfoResponse *r, mc_ledger_info *out)
+{
+    if (r->n_auditors > MC_AUDITORS_MAX || r->fee_bps > MC_FEE_BPS_MAX ||
+        (r->fee_bps > 0 && r->fee_account.len == 0)) {
+        mc__client_set_error(c, "%s sent %zu auditors, a fee of %u basis points", c->address,
+                             r->n_auditors, r->fee_bps);
+        return MC_ERR_PROTOCOL;
+    }
+    for (size_t i = 0; i < r->n_auditors; i++) {
+        int rc = mc__client_copy_bytes(c, "auditor key", &r->auditors[i], out->auditors[i],
+                                       MC_PUBLIC_KEY_BYTES);
+        if (rc != MC_ERR_OK) {
+            return rc;
+        }
+    }
+    out->auditor_count = r->n_auditors;
+    out->fee_bps = r->fee_bps;
+    out->has_fee_account = r->fee_account.len != 0;
+    return out->has_fee_account ? mc__client_copy_bytes(c, "fee account", &r->fee_account,
+                                                        out->fee_account, MC_PUBLIC_KEY_BYTES)
+                                : MC_ERR_OK;
+}
+
 /* The configuration: default limits per kind (each kind at most once),
  * stewards, quorum (1..stewards). */
 static int info_copy_config(mc_client *c, const Mc__InfoResponse *r, mc_ledger_info *out)
@@ -108,7 +132,7 @@ static int info_copy_config(mc_client *c, const Mc__InfoResponse *r, mc_ledger_i
     }
     out->steward_count = r->n_stewards;
     out->quorum = r->quorum;
-    return MC_ERR_OK;
+    return info_copy_roles(c, r, out);
 }
 
 static int info_convert(mc_client *c, const Mc__InfoResponse *r, mc_client_info *out)
@@ -214,6 +238,7 @@ static int identity_convert(mc_client *c, const mc_keypair *kp, const Mc__Authen
     }
     out->has_account = r->has_account;
     out->steward = r->steward;
+    out->auditor = r->auditor;
     return rc;
 }
 

@@ -26,6 +26,22 @@ static int account_convert(mc_client *c, const Mc__WireAccount *w, mc_client_acc
     a->joined = w->joined;
     out->restricted = w->restricted;
     out->last_activity_height = w->last_activity_height;
+    a->rounds = w->rounds;
+    if (w->n_keepers > MC_KEEPERS_MAX || w->keeper_quorum > w->n_keepers ||
+        (w->n_keepers > 0 && w->keeper_quorum == 0)) {
+        mc__client_set_error(c, "%s sent an account with %zu keepers, a quorum of %u", c->address,
+                             w->n_keepers, w->keeper_quorum);
+        return MC_ERR_PROTOCOL;
+    }
+    a->keeper_count = w->n_keepers;
+    a->keeper_quorum = w->keeper_quorum;
+    for (size_t i = 0; i < w->n_keepers; i++) {
+        int rc =
+            mc__client_copy_bytes(c, "keeper", &w->keepers[i], a->keepers[i], MC_PUBLIC_KEY_BYTES);
+        if (rc != MC_ERR_OK) {
+            return rc;
+        }
+    }
     int rc =
         mc__client_copy_bytes(c, "public key", &w->public_key, a->public_key, sizeof a->public_key);
     if (rc == MC_ERR_OK) {
@@ -175,6 +191,7 @@ static int history_item_convert(mc_client *c, const Mc__HistoryItem *h, mc_clien
     out->delta = h->delta;
     out->balance_after = h->balance_after;
     out->kind = (mc_tx_kind)h->kind;
+    out->purpose = h->purpose == MC_PURPOSE_RECIPROCITY ? MC_PURPOSE_RECIPROCITY : MC_PURPOSE_NONE;
     out->has_counterparty = h->counterparty.len == MC_PUBLIC_KEY_BYTES;
     if (out->has_counterparty) {
         memcpy(out->counterparty, h->counterparty.data, MC_PUBLIC_KEY_BYTES);

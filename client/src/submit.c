@@ -55,6 +55,7 @@ static int result_context(mc_client *c, const Mc__TxResult *t, mc_result *r)
     r->amount = t->amount;
     r->balance = t->balance;
     r->limit = t->limit;
+    r->fee = t->fee;
     return mc__client_copy_text(c, "handle", t->handle, r->handle, sizeof r->handle);
 }
 

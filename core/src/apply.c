@@ -121,7 +121,8 @@ static int open_rules(mc__apply_ctx *ctx, const mc_tx *tx, mc_account *a, mc_res
         memcpy(a->keepers[i], o->keepers[i].data, MC_PUBLIC_KEY_BYTES);
     }
     a->keeper_count = o->n_keepers;
-    a->keeper_quorum = o->keeper_quorum;
+    /* Stored as mc_account says: 1..keepers when there are keepers, else 0. */
+    a->keeper_quorum = o->n_keepers == 0 ? 0 : o->keeper_quorum == 0 ? 1 : o->keeper_quorum;
     return mc__steward_rule(ctx, tx, a->public_key, r);
 }
 

@@ -2,7 +2,8 @@
  * and consistency, and the log itself for exports. Checkpoints and
  * consistency proofs are public (they reveal sizes and hashes only); an
  * inclusion proof carries the entry only where visibility allows; the log
- * only where every entry is visible (an open ledger, or a steward). */
+ * only where every entry is visible (an open ledger, a steward or an
+ * auditor). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,8 +220,7 @@ void mc__query_log(mc_conn *conn, const Mc__Request *req)
     if (!mc__require_auth(conn, req->id)) {
         return;
     }
-    if (node->info.visibility != MC_VISIBILITY_OPEN &&
-        !mc_ledger_is_steward(node->ledger, conn->identity)) {
+    if (!mc__sees_everything(conn)) {
         mc__conn_send_error(conn, req->id, MC_ERR_FORBIDDEN,
                             "this ledger is private: its whole log is shown to the stewards and "
                             "the auditors");

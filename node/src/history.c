@@ -1,7 +1,7 @@
 /* An account's history, newest first and paged: each item is the change of
  * the balance at a height, with what a statement needs beside it (the time,
- * the kind of transaction, the other party of a transfer or a payment
- * request and its memo), read from the log entry at that height. */
+ * the kind of transaction, the other party and the memo or description,
+ * a transfer's purpose), read from the log entry at that height. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +28,20 @@ static int collect_item(const mc_history_item *item, void *ctx)
     history_page *p = ctx;
     p->items[p->count++] = *item;
     return p->count == p->cap ? 1 : 0;
+}
+
+/* The other party of a transaction for the history of `key`: of a payment,
+ * a request or a contribution, the party that is not `key`; of a transfer
+ * whose fee `key` received, the payer; of a round, the commons (for a
+ * contributor). NULL when none. */
+static const uint8_t *counterparty_of(const uint8_t *key,
+                                      const uint8_t (*parties)[MC_PUBLIC_KEY_BYTES], int n)
+{
+    bool first = n >= 1 && memcmp(parties[0], key, MC_PUBLIC_KEY_BYTES) == 0;
+    if (n == 2) {
+        return first ? parties[1] : parties[0];
+    }
+    return n == 1 && !first ? parties[0] : NULL;
 }
 
 /* Fill `out` for the history item `h` of account `key` from its entry. */
@@ -59,17 +73,18 @@ static int fill_item(mc_conn *conn, const uint8_t key[MC_PUBLIC_KEY_BYTES],
     it->counterparty_handle = "";
     if (v.kind == MC_TX_TRANSFER) {
         it->memo = (ProtobufCBinaryData){v.u.transfer.memo_len, (uint8_t *)v.u.transfer.memo};
+        it->purpose = (uint32_t)v.u.transfer.purpose;
+    } else if (v.kind == MC_TX_CONTRIBUTION) {
+        it->memo = (ProtobufCBinaryData){v.u.contribution.description_len,
+                                         (uint8_t *)v.u.contribution.description};
     } else if (v.kind == MC_TX_PAYMENT_REQUEST) {
         it->memo = (ProtobufCBinaryData){v.u.payment_request.memo_len,
                                          (uint8_t *)v.u.payment_request.memo};
     }
-    /* The other party, for a payment or a request. */
     int n = mc_ledger_tx_parties(conn->node->ledger, e->tx, o->parties[i]);
-    for (int p = 0; p < n && n == 2; p++) {
-        const uint8_t *other = o->parties[i][p];
-        if (memcmp(other, key, MC_PUBLIC_KEY_BYTES) == 0) {
-            continue;
-        }
+    const uint8_t *other =
+        counterparty_of(key, (const uint8_t(*)[MC_PUBLIC_KEY_BYTES])o->parties[i], n);
+    if (other != NULL) {
         it->counterparty = (ProtobufCBinaryData){MC_PUBLIC_KEY_BYTES, (uint8_t *)other};
         if (mc_ledger_get_account(conn->node->ledger, other, &o->counterparties[i]) == MC_ERR_OK) {
             it->counterparty_handle = o->counterparties[i].handle;

@@ -24,6 +24,10 @@ typedef struct init_args {
     mc_genesis_params params;
     uint8_t stewards[MC_STEWARDS_MAX][MC_PUBLIC_KEY_BYTES];
     size_t steward_count;
+    uint8_t auditors[MC_AUDITORS_MAX][MC_PUBLIC_KEY_BYTES];
+    size_t auditor_count;
+    uint8_t fee_account[MC_PUBLIC_KEY_BYTES];
+    bool has_fee_account;
     const char *mins[MC__INIT_LIMIT_ARGS_MAX], *maxs[MC__INIT_LIMIT_ARGS_MAX];
     size_t min_count, max_count;
     bool quorum_set;
@@ -36,6 +40,7 @@ static void init_usage(FILE *f)
             "                   [--quorum M] [--community TEXT] [--unit NAME] [--symbol SYM]\n"
             "                   [--decimals N] [--default-min [KIND=]AMOUNT]...\n"
             "                   [--default-max [KIND=]AMOUNT]... [--visibility open|private]\n"
+            "                   [--auditor PUBKEY_HEX]... [--fee-bps N --fee-account PUBKEY_HEX]\n"
             "\n"
             "Creates a ledger in DIR (made if missing) and the node's signing key\n"
             "(DIR/node.key, mode 0600), then prints the ledger id. Refuses a DIR that\n"
@@ -59,8 +64,15 @@ static void init_usage(FILE *f)
             "  --visibility open|private\n"
             "                        open: members see every balance (default); private:\n"
             "                        an account's balance and history are visible to it,\n"
-            "                        the stewards and the auditors only\n",
-            MC_STEWARDS_MAX);
+            "                        the stewards and the auditors only\n"
+            "  --auditor PUBKEY_HEX  a key that may read every account and nothing else;\n"
+            "                        repeat for each, at most %u\n"
+            "  --fee-bps N           a fee on transfers in basis points, 0..%u (100 = 1%%),\n"
+            "                        paid by the payer beside the amount (default 0)\n"
+            "  --fee-account PUBKEY_HEX\n"
+            "                        the SYSTEM account fees go to; transfers are refused\n"
+            "                        until the stewards open it as a SYSTEM account\n",
+            MC_STEWARDS_MAX, MC_AUDITORS_MAX, MC_FEE_BPS_MAX);
 }
 
 /* The default limits of genesis.c are in hundredths; scale them to
@@ -122,18 +134,36 @@ static int apply_limit_args(init_args *a)
     return 0;
 }
 
+/* A key given in hex on the command line into `out`. */
+static int key_arg(const char *option, const char *hex, uint8_t out[MC_PUBLIC_KEY_BYTES])
+{
+    if (mc_hex_decode(hex, out, MC_PUBLIC_KEY_BYTES) != MC_ERR_OK) {
+        fprintf(stderr, "mcnode init: --%s '%s': not 64 hex digits\n", option, hex);
+        return 2;
+    }
+    return 0;
+}
+
+static int add_auditor(init_args *a, const char *hex)
+{
+    if (a->auditor_count >= MC_AUDITORS_MAX) {
+        fprintf(stderr, "mcnode init: at most %u auditors\n", MC_AUDITORS_MAX);
+        return 2;
+    }
+    int rc = key_arg("auditor", hex, a->auditors[a->auditor_count]);
+    a->auditor_count += rc == 0;
+    return rc;
+}
+
 static int add_steward(init_args *a, const char *hex)
 {
     if (a->steward_count >= MC_STEWARDS_MAX) {
         fprintf(stderr, "mcnode init: at most %u stewards\n", MC_STEWARDS_MAX);
         return 2;
     }
-    if (mc_hex_decode(hex, a->stewards[a->steward_count], MC_PUBLIC_KEY_BYTES) != MC_ERR_OK) {
-        fprintf(stderr, "mcnode init: --steward '%s': not 64 hex digits\n", hex);
-        return 2;
-    }
-    a->steward_count++;
-    return 0;
+    int rc = key_arg("steward", hex, a->stewards[a->steward_count]);
+    a->steward_count += rc == 0;
+    return rc;
 }
 
 static int parse_init_option(init_args *a, int c, const char *arg)
@@ -183,6 +213,19 @@ static int parse_init_option(init_args *a, int c, const char *arg)
             a->maxs[a->max_count++] = arg;
         }
         return 0;
+    case 'a':
+        return add_auditor(a, arg);
+    case 'f':
+        if (mc__parse_u32(arg, 0, MC_FEE_BPS_MAX, &v) != MC_ERR_OK) {
+            fprintf(stderr, "mcnode init: --fee-bps '%s': not a number 0..%u\n", arg,
+                    MC_FEE_BPS_MAX);
+            return 2;
+        }
+        a->params.fee_bps = v;
+        return 0;
+    case 'F':
+        a->has_fee_account = true;
+        return key_arg("fee-account", arg, a->fee_account);
     case 'v':
         if (strcmp(arg, "open") != 0 && strcmp(arg, "private") != 0) {
             fprintf(stderr, "mcnode init: --visibility '%s': open or private\n", arg);
@@ -208,6 +251,9 @@ static int parse_init(init_args *a, int argc, char **argv)
                                             {"default-min", required_argument, NULL, 'm'},
                                             {"default-max", required_argument, NULL, 'M'},
                                             {"visibility", required_argument, NULL, 'v'},
+                                            {"auditor", required_argument, NULL, 'a'},
+                                            {"fee-bps", required_argument, NULL, 'f'},
+                                            {"fee-account", required_argument, NULL, 'F'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     int c;
@@ -227,6 +273,10 @@ static int parse_init(init_args *a, int argc, char **argv)
                 optind < argc         ? "unexpected argument"
                 : a->data_dir == NULL ? "--data DIR is required"
                                       : "at least one --steward PUBKEY_HEX is required");
+        return 2;
+    }
+    if (a->params.fee_bps > 0 && !a->has_fee_account) {
+        fprintf(stderr, "mcnode init: --fee-bps needs --fee-account PUBKEY_HEX\n");
         return 2;
     }
     if (a->quorum_set && a->params.quorum > a->steward_count) {
@@ -263,12 +313,16 @@ static int create_ledger(init_args *a)
     mc_keypair_free(node_key);
     a->params.stewards = (const uint8_t(*)[MC_PUBLIC_KEY_BYTES])a->stewards;
     a->params.steward_count = a->steward_count;
+    a->params.auditors = (const uint8_t(*)[MC_PUBLIC_KEY_BYTES])a->auditors;
+    a->params.auditor_count = a->auditor_count;
+    a->params.fee_account = a->has_fee_account ? a->fee_account : NULL;
     a->params.created_at = (int64_t)time(NULL);
     rc = mc_ledger_create(a->data_dir, &a->params, NULL, &ledger);
     if (rc != MC_ERR_OK) {
         fprintf(stderr, "mcnode init: %s: %s%s\n", a->data_dir, mc_strerror(rc),
                 rc == MC_ERR_CONFIG_INVALID ? " (limits need min <= 0 <= max; the unit 1..32 "
-                                              "bytes, the symbol 1..8; stewards distinct)"
+                                              "bytes, the symbol 1..8; stewards and auditors "
+                                              "distinct)"
                                             : "");
         return 1;
     }

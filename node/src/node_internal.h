@@ -234,9 +234,16 @@ void mc__query_checkpoint(mc_conn *conn, const Mc__Request *req);
 void mc__query_inclusion(mc_conn *conn, const Mc__Request *req);
 void mc__query_consistency(mc_conn *conn, const Mc__Request *req);
 void mc__query_log(mc_conn *conn, const Mc__Request *req);
+/* commons.c: contributions, rounds and a round's preview. */
+void mc__query_contributions(mc_conn *conn, const Mc__Request *req);
+void mc__query_contribution(mc_conn *conn, const Mc__Request *req);
+void mc__query_rounds(mc_conn *conn, const Mc__Request *req);
+void mc__query_preview(mc_conn *conn, const Mc__Request *req);
 /* Shared by the queries: */
 bool mc__tx_visible(mc_conn *conn, const mc_tx *tx); /* signed it, or sees a party */
 bool mc__sees_details(mc_conn *conn, const uint8_t key[MC_PUBLIC_KEY_BYTES]);
+/* An open ledger, or a steward or an auditor of a private one. */
+bool mc__sees_everything(mc_conn *conn);
 bool mc__require_auth(mc_conn *conn, uint64_t id); /* else answers AUTH_REQUIRED */
 void mc__storage_error(mc_conn *conn, uint64_t id, int rc);
 uint32_t mc__page_limit(const mc_conn *conn, uint32_t asked);

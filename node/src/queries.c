@@ -6,7 +6,8 @@
  * connection (AUTH_REQUIRED). Under `open` visibility an authenticated member
  * sees every account, balance and history. Under `private` every member sees
  * the directory (key, handle, kind, status: enough to pay someone) but a
- * balance, limits and history only of their own account; stewards see all.
+ * balance, limits and history only of their own account (and of a commons
+ * they keep); stewards and auditors see all.
  * A log entry is shown when the caller may see one of the accounts it
  * involves (or signed it). */
 #include <stdlib.h>
@@ -22,7 +23,9 @@ static void send_response(mc_conn *conn, Mc__Response *resp, uint64_t id)
     mc__conn_send(conn, resp);
 }
 
-/* May the caller see the balance, limits and history of `key`? */
+/* May the caller see the balance, limits and history of `key`? Under
+ * `private`: its holder, the stewards, the auditors and, for a commons, its
+ * keepers. */
 bool mc__sees_details(mc_conn *conn, const uint8_t key[MC_PUBLIC_KEY_BYTES])
 {
     mc_node *node = conn->node;
@@ -30,10 +33,26 @@ bool mc__sees_details(mc_conn *conn, const uint8_t key[MC_PUBLIC_KEY_BYTES])
         return false;
     }
     if (node->info.visibility == MC_VISIBILITY_OPEN ||
-        memcmp(conn->identity, key, MC_PUBLIC_KEY_BYTES) == 0) {
+        memcmp(conn->identity, key, MC_PUBLIC_KEY_BYTES) == 0 || mc__sees_everything(conn)) {
         return true;
     }
-    return mc_ledger_is_steward(node->ledger, conn->identity);
+    mc_account a;
+    if (mc_ledger_get_account(node->ledger, key, &a) != MC_ERR_OK || a.kind != MC_KIND_COMMONS) {
+        return false;
+    }
+    for (size_t i = 0; i < a.keeper_count; i++) {
+        if (memcmp(a.keepers[i], conn->identity, MC_PUBLIC_KEY_BYTES) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool mc__sees_everything(mc_conn *conn)
+{
+    return conn->authenticated && (conn->node->info.visibility == MC_VISIBILITY_OPEN ||
+                                   (mc_ledger_roles(conn->node->ledger, conn->identity) &
+                                    (MC_ROLE_STEWARD | MC_ROLE_AUDITOR)) != 0);
 }
 
 bool mc__require_auth(mc_conn *conn, uint64_t id)
@@ -66,7 +85,7 @@ void mc__query_info(mc_conn *conn, const Mc__Request *req)
     Mc__NodeLimits limits = MC__NODE_LIMITS__INIT;
     Mc__KindLimits kinds[MC_KIND_COUNT], *kind_ptrs[MC_KIND_COUNT];
     Mc__Limits kind_limits[MC_KIND_COUNT];
-    ProtobufCBinaryData stewards[MC_STEWARDS_MAX];
+    ProtobufCBinaryData stewards[MC_STEWARDS_MAX], auditors[MC_AUDITORS_MAX];
     for (int k = 0; k < MC_KIND_COUNT; k++) {
         mc__kind_limits__init(&kinds[k]);
         mc__limits__init(&kind_limits[k]);
@@ -92,6 +111,15 @@ void mc__query_info(mc_conn *conn, const Mc__Request *req)
     ir.n_stewards = info.steward_count;
     ir.stewards = stewards;
     ir.quorum = info.quorum;
+    for (size_t i = 0; i < info.auditor_count; i++) {
+        auditors[i] = (ProtobufCBinaryData){MC_PUBLIC_KEY_BYTES, info.auditors[i]};
+    }
+    ir.n_auditors = info.auditor_count;
+    ir.auditors = auditors;
+    ir.fee_bps = info.fee_bps;
+    if (info.has_fee_account) {
+        ir.fee_account = (ProtobufCBinaryData){MC_PUBLIC_KEY_BYTES, info.fee_account};
+    }
     ir.created_at = info.created_at;
     ir.genesis = (ProtobufCBinaryData){node->genesis_len, node->genesis};
     ir.protocol_version = MC_NODE_PROTOCOL_VERSION;
@@ -106,11 +134,26 @@ void mc__query_info(mc_conn *conn, const Mc__Request *req)
     send_response(conn, &resp, req->id);
 }
 
-/* A WireAccount borrowing from `a` and `limits` (both outlive the send). */
-static void wire_account(mc_conn *conn, const mc_account *a, Mc__WireAccount *w, Mc__Limits *limits)
+/* What a WireAccount points to beside the account. */
+typedef struct wire_account_buf {
+    Mc__Limits limits;
+    ProtobufCBinaryData keepers[MC_KEEPERS_MAX];
+} wire_account_buf;
+
+/* A WireAccount borrowing from `a` and `buf` (both outlive the send). */
+static void wire_account(mc_conn *conn, const mc_account *a, Mc__WireAccount *w,
+                         wire_account_buf *buf)
 {
+    Mc__Limits *limits = &buf->limits;
     mc__wire_account__init(w);
     mc__limits__init(limits);
+    for (size_t i = 0; i < a->keeper_count; i++) {
+        buf->keepers[i] = (ProtobufCBinaryData){MC_PUBLIC_KEY_BYTES, (uint8_t *)a->keepers[i]};
+    }
+    w->n_keepers = a->keeper_count; /* who runs a commons is public, like its kind */
+    w->keepers = buf->keepers;
+    w->keeper_quorum = a->keeper_quorum;
+    w->rounds = a->rounds;
     w->public_key = (ProtobufCBinaryData){MC_PUBLIC_KEY_BYTES, (uint8_t *)a->public_key};
     w->handle = (char *)a->handle;
     w->kind = (Mc__AccountKind)a->kind;
@@ -158,8 +201,8 @@ void mc__query_account(mc_conn *conn, const Mc__Request *req)
         return;
     }
     Mc__WireAccount w;
-    Mc__Limits limits;
-    wire_account(conn, &a, &w, &limits);
+    wire_account_buf buf;
+    wire_account(conn, &a, &w, &buf);
     Mc__Response resp = MC__RESPONSE__INIT;
     resp.kind_case = MC__RESPONSE__KIND_ACCOUNT;
     resp.account = &w;
@@ -188,12 +231,12 @@ static void send_accounts(mc_conn *conn, uint64_t id, const account_page *page, 
 {
     Mc__WireAccount *w = calloc(n + 1, sizeof *w);
     Mc__WireAccount **ptrs = calloc(n + 1, sizeof *ptrs);
-    Mc__Limits *limits = calloc(n + 1, sizeof *limits);
-    if (w == NULL || ptrs == NULL || limits == NULL) {
+    wire_account_buf *bufs = calloc(n + 1, sizeof *bufs);
+    if (w == NULL || ptrs == NULL || bufs == NULL) {
         mc__conn_send_error(conn, id, MC_ERR_NO_MEMORY, "out of memory");
     } else {
         for (size_t i = 0; i < n; i++) {
-            wire_account(conn, &page->items[i], &w[i], &limits[i]);
+            wire_account(conn, &page->items[i], &w[i], &bufs[i]);
             ptrs[i] = &w[i];
         }
         Mc__ListAccountsResponse lr = MC__LIST_ACCOUNTS_RESPONSE__INIT;
@@ -207,7 +250,7 @@ static void send_accounts(mc_conn *conn, uint64_t id, const account_page *page, 
     }
     free(w);
     free(ptrs);
-    free(limits);
+    free(bufs);
 }
 
 void mc__query_list_accounts(mc_conn *conn, const Mc__Request *req)

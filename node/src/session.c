@@ -53,16 +53,19 @@ static void on_authenticate(mc_conn *conn, const Mc__Request *req)
     }
     mc_account account;
     bool has_account = mc_ledger_get_account(node->ledger, a->public_key.data, &account) == 0;
-    bool steward = mc_ledger_is_steward(node->ledger, a->public_key.data);
-    if (!has_account && !steward) {
+    unsigned roles = mc_ledger_roles(node->ledger, a->public_key.data);
+    bool steward = (roles & MC_ROLE_STEWARD) != 0, auditor = (roles & MC_ROLE_AUDITOR) != 0;
+    if (!has_account && roles == 0) {
         mc__conn_send_error(conn, req->id, MC_ERR_AUTH_FAILED,
-                            "this key holds no account on this ledger and is not a steward");
+                            "this key holds no account on this ledger and is neither a steward "
+                            "nor an auditor");
         return;
     }
     conn->authenticated = true;
     memcpy(conn->identity, a->public_key.data, MC_PUBLIC_KEY_BYTES);
-    mc_log(MC_LOG_DEBUG, "conn %llu: authenticated as %s%s", (unsigned long long)conn->serial,
-           has_account ? account.handle : "(no account)", steward ? " (steward)" : "");
+    mc_log(MC_LOG_DEBUG, "conn %llu: authenticated as %s%s%s", (unsigned long long)conn->serial,
+           has_account ? account.handle : "(no account)", steward ? " (steward)" : "",
+           auditor ? " (auditor)" : "");
     Mc__Response resp = MC__RESPONSE__INIT;
     Mc__AuthenticateResponse ar = MC__AUTHENTICATE_RESPONSE__INIT;
     ar.public_key.data = conn->identity;
@@ -70,6 +73,7 @@ static void on_authenticate(mc_conn *conn, const Mc__Request *req)
     ar.has_account = has_account;
     ar.handle = has_account ? account.handle : "";
     ar.steward = steward;
+    ar.auditor = auditor;
     resp.id = req->id;
     resp.kind_case = MC__RESPONSE__KIND_AUTHENTICATE;
     resp.authenticate = &ar;
@@ -120,6 +124,18 @@ static void dispatch(mc_conn *conn, const Mc__Request *req)
         break;
     case MC__REQUEST__KIND_LOG:
         mc__query_log(conn, req);
+        break;
+    case MC__REQUEST__KIND_LIST_CONTRIBUTIONS:
+        mc__query_contributions(conn, req);
+        break;
+    case MC__REQUEST__KIND_GET_CONTRIBUTION:
+        mc__query_contribution(conn, req);
+        break;
+    case MC__REQUEST__KIND_LIST_ROUNDS:
+        mc__query_rounds(conn, req);
+        break;
+    case MC__REQUEST__KIND_PREVIEW_DISTRIBUTION:
+        mc__query_preview(conn, req);
         break;
     default:
         mc__conn_send_error(conn, req->id, MC_ERR_UNSUPPORTED,

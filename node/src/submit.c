@@ -109,6 +109,7 @@ void mc__submission_finish(mc_node *node, mc_submission *s)
     tr.amount = r->amount;
     tr.balance = r->balance;
     tr.limit = r->limit;
+    tr.fee = r->fee;
     resp.id = s->request_id;
     resp.kind_case = MC__RESPONSE__KIND_SUBMIT;
     resp.submit = &tr;

@@ -37,7 +37,7 @@
 #define MC_CLIENT_TIMEOUT_MS_DEFAULT 10000
 #define MC_CLIENT_CONNECT_TIMEOUT_MS_DEFAULT 5000
 #define MC_CLIENT_SUBMIT_RETRIES_DEFAULT 3u
-#define MC_CLIENT_MEMO_MAX 140u
+#define MC_CLIENT_MEMO_MAX 280u  /* a memo, or a contribution's description */
 #define MC_CLIENT_ERROR_MAX 512u /* bytes of an error message, NUL included */
 
 typedef struct mc_client mc_client;
@@ -93,6 +93,7 @@ typedef struct mc_client_identity {
     bool has_account;
     char handle[MC_HANDLE_LEN_MAX + 1];
     bool steward;
+    bool auditor;
 } mc_client_identity;
 
 /* Prove the key of `kp` to the node (challenge, then a signature over
@@ -142,6 +143,7 @@ typedef struct mc_client_history_item {
     uint8_t counterparty[MC_PUBLIC_KEY_BYTES];
     char counterparty_handle[MC_HANDLE_LEN_MAX + 1];
     char memo[MC_CLIENT_MEMO_MAX + 1]; /* NUL-terminated */
+    mc_purpose purpose;                /* a transfer's */
 } mc_client_history_item;
 
 /* One page of an account's history, newest first, below `before_height`
@@ -181,6 +183,60 @@ int mc_client_open_requests(mc_client *c, const uint8_t key[MC_PUBLIC_KEY_BYTES]
 
 /* A payment request by id, open or closed: UNKNOWN_REQUEST when none. */
 int mc_client_get_request(mc_client *c, const uint8_t id[MC_TX_ID_BYTES], mc_client_request *out);
+
+/* A contribution with the handles of its commons and contributor ("" when
+ * unknown). */
+typedef struct mc_client_contribution {
+    mc_contribution contribution;
+    char commons_handle[MC_HANDLE_LEN_MAX + 1];
+    char contributor_handle[MC_HANDLE_LEN_MAX + 1];
+} mc_client_contribution;
+
+/* One page of the contributions recorded for `commons`, oldest first, after
+ * `after_height` (0: from the first): at most `cap`, *n of them, *more when
+ * another page follows (ask again with after_height = the last one's
+ * height). On a private ledger a caller who does not see the commons'
+ * details gets only their own. NOT_A_COMMONS, UNKNOWN_ACCOUNT. */
+int mc_client_contributions(mc_client *c, const uint8_t commons[MC_PUBLIC_KEY_BYTES],
+                            uint64_t after_height, mc_client_contribution *out, size_t cap,
+                            size_t *n, bool *more);
+
+/* A contribution by id: UNKNOWN_CONTRIBUTION when none. */
+int mc_client_get_contribution(mc_client *c, const uint8_t id[MC_TX_ID_BYTES],
+                               mc_client_contribution *out);
+
+typedef struct mc_client_payout {
+    mc_round_payout payout;
+    char handle[MC_HANDLE_LEN_MAX + 1];
+} mc_client_payout;
+
+/* A distribution round of a commons. `restricted`: a private ledger hides
+ * the commons' figures (share, amount, cap, pot, paid, left are 0) and
+ * every payout but the caller's. `payouts` is malloc'd: release with
+ * mc_client_round_clear. */
+typedef struct mc_client_round {
+    uint8_t commons[MC_PUBLIC_KEY_BYTES];
+    mc_round round;
+    bool restricted;
+    mc_client_payout *payouts;
+    size_t payout_count;
+} mc_client_round;
+
+void mc_client_round_clear(mc_client_round *r);
+
+/* One page of the rounds of `commons` after `after_round` (0: from the
+ * first): at most `cap` into `out` (clear each), *n, *more as above (ask
+ * again with after_round = the last one's round). */
+int mc_client_rounds(mc_client *c, const uint8_t commons[MC_PUBLIC_KEY_BYTES], uint64_t after_round,
+                     mc_client_round *out, size_t cap, size_t *n, bool *more);
+
+/* What a Distribution with `params` would do now, computed by the node's
+ * ledger exactly as applying it would (a dry run: nothing is signed). The
+ * rule that would refuse it comes back as its code (NO_CONTRIBUTIONS,
+ * NOTHING_TO_DISTRIBUTE, ...) with the node's words. FORBIDDEN on a private
+ * ledger for whoever does not see the commons' balance. */
+int mc_client_preview_distribution(mc_client *c, const uint8_t commons[MC_PUBLIC_KEY_BYTES],
+                                   const mc_distribution_params *params, mc_client_round *out);
 
 /* The node's checkpoint: the latest (tree_size 0) or the one of exactly
  * tree_size entries, its text into `out` (MC_CHECKPOINT_TEXT_MAX bytes,
