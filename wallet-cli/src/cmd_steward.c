@@ -51,16 +51,12 @@ static int kind_of(mcw_ctx *ctx, const char *name, int *kind)
                : 0;
 }
 
+/* Sign as a steward and submit, or write a proposal (see proposal.c). */
 static int sign_submit(mcw_ctx *ctx, const mc_body *b, mc_result *r)
 {
-    uint8_t *tx = NULL;
-    size_t len = 0;
-    int rc = mcw_sign(ctx, b, &tx, &len);
-    if (rc == MCW_EXIT_OK) {
-        rc = mcw_submit(ctx, tx, len, r);
-    }
-    free(tx);
-    return rc;
+    mcw_quorum q;
+    mcw_steward_quorum(ctx, &q);
+    return mcw_send(ctx, b, &q, r);
 }
 
 int mcw_cmd_join(mcw_ctx *ctx, int argc, char **argv)
@@ -238,16 +234,21 @@ static int open_from_join(mcw_ctx *ctx, const steward_args *a, const char *handl
             rc = join_limits(ctx, a, v.u.open_account.kind, &l);
         }
     }
-    uint8_t *bytes = NULL;
-    size_t len = 0;
     mc_result r, lr;
-    if (rc == MCW_EXIT_OK) {
-        int code = mc_tx_cosign(tx, ctx->key);
-        code = code == MC_ERR_OK ? mc_tx_encode(tx, &bytes, &len) : code;
-        rc = code == MC_ERR_OK ? mcw_submit(ctx, bytes, len, &r)
-                               : mcw_fail(ctx, code, "cannot add your signature");
+    if (rc == MCW_EXIT_OK && set && ctx->proposal_out != NULL) {
+        rc = mcw_fail(ctx, MC_ERR_INVALID_ARGUMENT,
+                      "a signed join request cannot carry limits: propose the opening, then "
+                      "`mcwallet propose limits %s ...` once it is applied",
+                      handle);
     }
     if (rc == MCW_EXIT_OK) {
+        mcw_quorum q;
+        mcw_steward_quorum(ctx, &q);
+        int code = mc_tx_cosign(tx, ctx->key);
+        rc = code == MC_ERR_OK ? mcw_send_tx(ctx, tx, &q, &r)
+                               : mcw_fail(ctx, code, "cannot add your signature");
+    }
+    if (rc == MCW_EXIT_OK && !ctx->proposed) {
         opened(ctx, handle, v.u.open_account.kind, v.u.open_account.public_key, true, &r);
     }
     if (rc == MCW_EXIT_OK && set) {
@@ -258,7 +259,6 @@ static int open_from_join(mcw_ctx *ctx, const steward_args *a, const char *handl
         mcw_print(ctx, "limits of %s: %s .. %s\n", handle, mcw_amount_text(ctx, l.min_balance).s,
                   mcw_amount_text(ctx, l.max_balance).s);
     }
-    free(bytes);
     mc_tx_free(tx);
     return rc;
 }
@@ -283,7 +283,7 @@ static int open_for_key(mcw_ctx *ctx, const steward_args *a, const char *handle,
     }
     mc_result r;
     int rc = sign_submit(ctx, &b, &r);
-    if (rc == MCW_EXIT_OK) {
+    if (rc == MCW_EXIT_OK && !ctx->proposed) {
         opened(ctx, handle, kind, key, false, &r);
     }
     return rc;
@@ -344,7 +344,7 @@ int mcw_cmd_limits(mcw_ctx *ctx, int argc, char **argv)
     if (rc == MCW_EXIT_OK) {
         rc = set_limits(ctx, target.account.public_key, l, &r);
     }
-    if (rc == MCW_EXIT_OK) {
+    if (rc == MCW_EXIT_OK && !ctx->proposed) {
         json_object_set_new(mcw_json(ctx), "handle", json_string(target.account.handle));
         json_object_set_new(mcw_json(ctx), "limits",
                             json_pack("{s:o, s:o}", "min", mcw_amount_json(ctx, l.min_balance),
@@ -375,7 +375,7 @@ static int set_status(mcw_ctx *ctx, int argc, char **argv, mc_account_status sta
         b.u.set_status.status = status;
         rc = sign_submit(ctx, &b, &r);
     }
-    if (rc == MCW_EXIT_OK) {
+    if (rc == MCW_EXIT_OK && !ctx->proposed) {
         json_object_set_new(mcw_json(ctx), "handle", json_string(target.account.handle));
         json_object_set_new(mcw_json(ctx), "status", json_string(mc_account_status_name(status)));
         mcw_print(ctx, "%s is now %s (height %llu)\n", target.account.handle,

@@ -107,6 +107,11 @@ int mcw_write_file(mcw_ctx *ctx, const char *path, const char *data, size_t len,
 
 int mcw_write_json(mcw_ctx *ctx, const char *path, json_t *doc, bool private)
 {
+    return mcw_write_json_file(ctx, path, doc, private, false);
+}
+
+int mcw_write_json_file(mcw_ctx *ctx, const char *path, json_t *doc, bool private, bool overwrite)
+{
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     if (text == NULL) {
         return mcw_fail(ctx, MC_ERR_NO_MEMORY, "out of memory");
@@ -119,7 +124,7 @@ int mcw_write_json(mcw_ctx *ctx, const char *path, json_t *doc, bool private)
     }
     withnl[len] = '\n';
     withnl[len + 1] = '\0';
-    int rc = mcw_write_file(ctx, path, withnl, len + 1, private, false);
+    int rc = mcw_write_file(ctx, path, withnl, len + 1, private, overwrite);
     free(withnl);
     return rc;
 }

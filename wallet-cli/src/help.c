@@ -110,6 +110,31 @@ const mcw_command mcw_commands[] = {
      "Makes a frozen account active again.\n", mcw_cmd_unfreeze},
     {"close", "(steward) close an account at a zero balance", "close HANDLE",
      "Closes HANDLE for good. Only at a balance of exactly zero.\n", mcw_cmd_close},
+    {"propose", "(steward, keeper) write a transaction others must co-sign",
+     "propose COMMAND ARGS... --out FILE",
+     "Runs a steward's or a keeper's COMMAND (open, limits, freeze, unfreeze,\n"
+     "close, roles, fee; pay --from COMMONS, approve, reject, distribute) but,\n"
+     "instead of submitting it, signs it and writes it to FILE as a proposal:\n"
+     "when the ledger needs M signatures of its stewards (or a commons M of its\n"
+     "keepers), the others add theirs with `cosign FILE`, then anyone runs\n"
+     "`submit FILE`. With a quorum of 1 the commands submit directly.\n"
+     "  --out FILE   where to write the proposal (required; not overwritten)\n",
+     mcw_cmd_propose},
+    {"cosign", "(steward, keeper) read a proposal in words, then sign it",
+     "cosign FILE [--yes] [--out FILE2]",
+     "Shows what the proposal in FILE does, in words taken from the signed\n"
+     "transaction itself, asks for confirmation, adds your signature and writes\n"
+     "FILE back (or FILE2). Refuses a proposal for another ledger, one whose\n"
+     "signatures do not verify, and a key whose signature would not count. Then\n"
+     "says how many signatures it carries and how many it needs.\n"
+     "  --yes        sign without asking (needed when not on a terminal)\n"
+     "  --out FILE2  write the co-signed proposal there instead\n",
+     mcw_cmd_cosign},
+    {"submit", "submit a co-signed proposal", "submit FILE",
+     "Submits the transaction of the proposal FILE to the node. Submitting it\n"
+     "twice applies it once. Exits 1 with the ledger's words when it is refused\n"
+     "(QUORUM_NOT_MET: more signatures are needed).\n",
+     mcw_cmd_submit},
     {"checkpoint", "fetch, verify and remember the node's signed checkpoint", "checkpoint",
      "Fetches the node's latest checkpoint (the size and Merkle root of the log,\n"
      "signed with the node key named in the ledger's genesis), verifies it, and\n"

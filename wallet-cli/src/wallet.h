@@ -59,6 +59,9 @@ typedef struct mcw_ctx {
     bool has_public_key;
     mc_keypair *key; /* once unlocked */
     json_t *out;     /* the JSON answer (--json) */
+    /* `propose`: write the transaction to this file instead of submitting */
+    const char *proposal_out;
+    bool proposed; /* it was written: the command reports nothing else */
 } mcw_ctx;
 
 /* A command: its name, a one-line summary, its usage and help text, and
@@ -169,6 +172,7 @@ int mcw_write_file(mcw_ctx *ctx, const char *path, const char *data, size_t len,
 int mcw_mkdirs(const char *path);
 /* Encode/decode JSON files written by the wallet (cheques, join requests). */
 int mcw_write_json(mcw_ctx *ctx, const char *path, json_t *doc, bool private);
+int mcw_write_json_file(mcw_ctx *ctx, const char *path, json_t *doc, bool private, bool overwrite);
 json_t *mcw_read_json(mcw_ctx *ctx, const char *path, int *rc);
 /* Hex <-> bytes within JSON documents. */
 int mcw_json_hex(json_t *obj, const char *key, uint8_t *out, size_t len);
@@ -181,6 +185,27 @@ int mcw_transfer(mcw_ctx *ctx, const mc_client_account *payee, int64_t amount, c
                  const uint8_t *request_id, mc_result *r);
 int mcw_after_payment(mcw_ctx *ctx, const mc_client_account *payee, int64_t amount,
                       const mc_result *r);
+
+/* proposal.c: who must sign (the stewards' quorum, a commons' keepers),
+ * and sending a transaction: submitted when its signatures are enough,
+ * written as a proposal under `propose` (ctx->proposed then set), else a
+ * failure that explains how to gather the others. */
+typedef struct mcw_quorum {
+    char who[64]; /* "stewards", "keepers of garden" */
+    unsigned needed;
+    uint8_t keys[MC_STEWARDS_MAX][MC_PUBLIC_KEY_BYTES]; /* whose signatures count */
+    size_t count;
+    int code; /* QUORUM_NOT_MET or KEEPER_QUORUM_NOT_MET */
+} mcw_quorum;
+void mcw_steward_quorum(const mcw_ctx *ctx, mcw_quorum *q); /* info must be loaded */
+void mcw_keeper_quorum(const mc_account *commons, mcw_quorum *q);
+int mcw_send(mcw_ctx *ctx, const mc_body *b, const mcw_quorum *q, mc_result *r);
+int mcw_send_tx(mcw_ctx *ctx, mc_tx *tx, const mcw_quorum *q, mc_result *r);
+
+/* summary.c: a transaction in plain words (what a co-signer reads before
+ * signing), and the quorum it needs (asking the node about a commons). */
+void mcw_tx_summary(mcw_ctx *ctx, const mc_tx *tx, char *buf, size_t len);
+int mcw_quorum_of(mcw_ctx *ctx, const mc_tx *tx, mcw_quorum *q);
 
 /* The commands (cmd_*.c). */
 int mcw_cmd_init(mcw_ctx *ctx, int argc, char **argv);
@@ -207,5 +232,8 @@ int mcw_cmd_close(mcw_ctx *ctx, int argc, char **argv);
 int mcw_cmd_checkpoint(mcw_ctx *ctx, int argc, char **argv);
 int mcw_cmd_proof(mcw_ctx *ctx, int argc, char **argv);
 int mcw_cmd_audit(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_propose(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_cosign(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_submit(mcw_ctx *ctx, int argc, char **argv);
 
 #endif
