@@ -41,10 +41,33 @@ static bool change_keys(uint8_t (*keys)[MC_PUBLIC_KEY_BYTES], size_t *n, size_t 
     return true;
 }
 
+/* Whether some key appears twice among the change's four lists (removed
+ * and added again, or named as steward and auditor in one change). */
+static bool named_twice(const mc_tx_view *v)
+{
+    const mc_keys lists[] = {v->u.set_roles.add_stewards, v->u.set_roles.remove_stewards,
+                             v->u.set_roles.add_auditors, v->u.set_roles.remove_auditors};
+    for (size_t a = 0; a < 4; a++) {
+        for (size_t i = 0; i < lists[a].count; i++) {
+            for (size_t b = a; b < 4; b++) {
+                for (size_t j = a == b ? i + 1 : 0; j < lists[b].count; j++) {
+                    if (memcmp(lists[a].keys[i], lists[b].keys[j], MC_PUBLIC_KEY_BYTES) == 0) {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    return false;
+}
+
 /* The configuration after `roles`, or false when it is not a valid one. */
 static bool roles_apply(const mc__config *now, const mc_tx_view *v, mc__config *next)
 {
     *next = *now;
+    if (named_twice(v)) {
+        return false;
+    }
     bool change = v->u.set_roles.add_stewards.count + v->u.set_roles.remove_stewards.count +
                       v->u.set_roles.add_auditors.count + v->u.set_roles.remove_auditors.count >
                   0;

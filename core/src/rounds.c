@@ -445,7 +445,7 @@ static int preview_read(mc_ledger *l, MDB_txn *txn, void *arg)
     rc = rc == MC_ERR_OK ? plan_round(&ctx, q->commons, q->params, NULL, &p, &r) : rc;
     q->code = r.code;
     if (rc == MC_ERR_OK && r.code == MC_ERR_OK) {
-        *q->out = p.round;
+        *q->out = p.round; /* untouched on a refusal or a failure */
         rc = q->cb != NULL ? preview_payouts(&p, q) : MC_ERR_OK;
     }
     plan_free(&p);
@@ -457,7 +457,6 @@ int mc_ledger_preview_distribution(mc_ledger *l, const uint8_t commons[MC_PUBLIC
                                    mc_round_cb cb, void *ctx)
 {
     preview_query q = {.commons = commons, .params = params, .out = out, .cb = cb, .ctx = ctx};
-    memset(out, 0, sizeof *out);
     int rc = mc__ledger_read(l, preview_read, &q);
     return rc != MC_ERR_OK ? rc : q.code;
 }

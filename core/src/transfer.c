@@ -115,19 +115,25 @@ static int fee_rules(mc__apply_ctx *ctx, transfer_plan *p, int64_t amount, mc_re
     __extension__ unsigned __int128 fee = (unsigned __int128)amount * c->fee_bps / 10000u;
     p->fee = (int64_t)fee; /* <= amount / 10 */
     r->fee = p->fee;
-    if (p->fee == 0) {
-        return MC_ERR_OK;
-    }
+    /* Checked even when the fee rounds to 0: whether a payment goes through
+     * must not depend on its size while the fee account is unavailable. */
     int rc = c->has_fee_account
                  ? mc__account_load(&ctx->ledger->store, ctx->txn, c->fee_account, &p->fee_account)
                  : MC_ERR_NOT_FOUND;
     if (rc == MC_ERR_NOT_FOUND ||
         (rc == MC_ERR_OK &&
          (p->fee_account.kind != MC_KIND_SYSTEM || p->fee_account.status != MC_STATUS_ACTIVE))) {
-        r->code = MC_ERR_FEE_ACCOUNT_UNAVAILABLE;
+        if (rc == MC_ERR_OK) {
+            mc__refuse(r, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, &p->fee_account);
+        } else if (c->has_fee_account) {
+            mc__refuse_key(r, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, c->fee_account);
+        } else {
+            mc__refuse(r, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, NULL);
+        }
+        r->amount = p->fee;
         return MC_ERR_OK;
     }
-    p->has_fee = rc == MC_ERR_OK;
+    p->has_fee = rc == MC_ERR_OK && p->fee > 0;
     return rc;
 }
 

@@ -28,9 +28,10 @@
  *   rule, for a commons opened with keepers the keeper rule, otherwise the
  *   payer must sign (MISSING_SIGNATURE) and nobody else (UNEXPECTED_SIGNER);
  *   payer closed (PAYER_CLOSED), frozen (PAYER_FROZEN); payee closed
- *   (PAYEE_CLOSED), frozen (PAYEE_FROZEN); the fee (fee_bps of the amount,
- *   rounded down; none when the fee account is payer or payee) needs the fee
- *   account open and active (FEE_ACCOUNT_UNAVAILABLE); payer balance -
+ *   (PAYEE_CLOSED), frozen (PAYEE_FROZEN); while fee_bps > 0 (and the fee
+ *   account is neither payer nor payee) the fee account must be an open,
+ *   active SYSTEM account, even for a payment whose fee (fee_bps of the
+ *   amount, rounded down) is 0 (FEE_ACCOUNT_UNAVAILABLE); payer balance -
  *   amount - fee, payee balance + amount or the fee account's balance + fee
  *   overflows (AMOUNT_OVERFLOW); payer balance - amount - fee < payer min
  *   (EXCEEDS_CREDIT_LIMIT); payee balance + amount > payee max, or the fee
@@ -77,20 +78,21 @@
  *   else (UNEXPECTED_SIGNER).
  *
  *  SetRoles: steward rule; every removed key was there and every added one
- *   was not, nobody named twice, 1..MC_STEWARDS_MAX stewards left, at most
+ *   was not, no key named twice in the change (not even as a steward and as
+ *   an auditor), 1..MC_STEWARDS_MAX stewards left, at most
  *   MC_AUDITORS_MAX auditors, a quorum of 1..stewards, and some change
  *   (ROLES_INVALID).
  *
- *  SetFee: steward rule; fee_bps <= MC_FEE_BPS_MAX, and a fee > 0 goes to an
- *   open, active SYSTEM account (FEE_INVALID).
+ *  SetFee: steward rule; fee_bps <= MC_FEE_BPS_MAX, a fee > 0 names an
+ *   account, and an account named (for a fee of 0 too) is an open, active
+ *   SYSTEM account (FEE_INVALID).
  *
  *  Contribution: weight 1..MC_WEIGHT_MAX (WEIGHT_INVALID); description
  *   1..MC_DESCRIPTION_MAX bytes of UTF-8 (DESCRIPTION_INVALID); commons
  *   unknown (UNKNOWN_ACCOUNT), not a commons (NOT_A_COMMONS), closed
  *   (ACCOUNT_CLOSED); contributor unknown (UNKNOWN_ACCOUNT), closed
- *   (ACCOUNT_CLOSED), the commons itself (SELF_TRANSFER); the contributor signs (MISSING_SIGNATURE)
- and nobody
- *   else (UNEXPECTED_SIGNER).
+ *   (ACCOUNT_CLOSED), the commons itself (SELF_TRANSFER); the contributor
+ *   signs (MISSING_SIGNATURE) and nobody else (UNEXPECTED_SIGNER).
  *
  *  ReviewContribution: contribution unknown (UNKNOWN_CONTRIBUTION); already
  *   reviewed (CONTRIBUTION_CLOSED); the keeper rule of its commons.
