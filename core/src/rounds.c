@@ -149,7 +149,7 @@ static int group(mc__store *s, MDB_txn *txn, round_plan *p, int64_t round_cap)
             round_person *who = &p->people[p->np++];
             rc = mc__account_load(s, txn, c->contributor, &who->account);
             rc = rc == MC_ERR_NOT_FOUND ? MC_ERR_CORRUPT : rc;
-            who->cap = person_cap(&who->account, round_cap);
+            who->cap = rc == MC_ERR_OK ? person_cap(&who->account, round_cap) : 0;
             who->first = k;
         }
         p->people[p->np - 1].weight += c->weight; /* <= 10^4 * 10^8: no overflow */
@@ -250,7 +250,13 @@ static int plan_round(mc__apply_ctx *ctx, const uint8_t *commons, const mc_distr
                           .pot = p->round.pot,
                           .contributions = p->n};
     rc = group(s, ctx->txn, p, d->cap);
-    return rc == MC_ERR_OK ? split(p) : rc;
+    rc = rc == MC_ERR_OK ? split(p) : rc;
+    if (rc == MC_ERR_OK && p->round.paid == 0) {
+        /* Everyone frozen, closed or at their ceiling: settling the
+         * contributions for nothing would take their claim away. */
+        return mc__refuse(r, MC_ERR_NOTHING_TO_DISTRIBUTE, &p->commons);
+    }
+    return rc;
 }
 
 /* Settle person `who`'s contributions: their payout split among them by

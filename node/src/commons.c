@@ -140,12 +140,15 @@ void mc__query_contribution(mc_conn *conn, const Mc__Request *req)
     if (!mc__require_auth(conn, req->id)) {
         return;
     }
+    if (q->id.len != MC_TX_ID_BYTES) {
+        mc__conn_send_error(conn, req->id, MC_ERR_INVALID_ARGUMENT,
+                            "a contribution id is 32 bytes");
+        return;
+    }
     wire_contribution_buf *b = calloc(1, sizeof *b);
     int rc = b == NULL ? MC_ERR_NO_MEMORY
-             : q->id.len != MC_TX_ID_BYTES
-                 ? MC_ERR_UNKNOWN_CONTRIBUTION
-                 : mc_ledger_get_contribution(conn->node->ledger, q->id.data, &b->c);
-    if (rc == MC_ERR_NOT_FOUND || rc == MC_ERR_UNKNOWN_CONTRIBUTION) {
+                       : mc_ledger_get_contribution(conn->node->ledger, q->id.data, &b->c);
+    if (rc == MC_ERR_NOT_FOUND) {
         mc__conn_send_error(conn, req->id, MC_ERR_UNKNOWN_CONTRIBUTION, "no such contribution");
     } else if (rc != MC_ERR_OK) {
         mc__storage_error(conn, req->id, rc);

@@ -774,6 +774,21 @@ static void test_distribution_pot_rules(void **state)
     b = distribution_body(f, w->garden, tiny);
     REFUSED(f, &b, MC_ERR_NOTHING_TO_DISTRIBUTE, k[0], k[1]);
     assert_int_equal(preview_code(w, w->garden, tiny), MC_ERR_NOTHING_TO_DISTRIBUTE);
+    /* A pot nobody may take (the only contributor frozen): settling the
+     * contribution for nothing would take the claim away. */
+    mc_body st = mc_fixture_body(f, MC_TX_SET_STATUS);
+    memcpy(st.u.set_status.account, pk(w->alice), MC_PUBLIC_KEY_BYTES);
+    st.u.set_status.status = MC_STATUS_FROZEN;
+    MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &st), MC_ERR_OK);
+    b = distribution_body(f, w->garden, all);
+    r = REFUSED(f, &b, MC_ERR_NOTHING_TO_DISTRIBUTE, k[0], k[1]);
+    assert_memory_equal(r.account, pk(w->garden), MC_PUBLIC_KEY_BYTES);
+    assert_int_equal(preview_code(w, w->garden, all), MC_ERR_NOTHING_TO_DISTRIBUTE);
+    assert_int_equal(contribution_of(f, id).status, MC_CONTRIBUTION_APPROVED);
+    st = mc_fixture_body(f, MC_TX_SET_STATUS);
+    memcpy(st.u.set_status.account, pk(w->alice), MC_PUBLIC_KEY_BYTES);
+    st.u.set_status.status = MC_STATUS_ACTIVE;
+    MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &st), MC_ERR_OK);
 
     /* A fixed amount may take the commons below zero, not past its credit limit. */
     mc_account g = account_of(f, w->garden);

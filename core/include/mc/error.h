@@ -88,7 +88,7 @@
     X(SHARE_INVALID, 75, "a round pays a share of 0.01% to 100% or a fixed amount, not both")      \
     X(NO_CONTRIBUTIONS, 76, "no approved contribution waits to be settled")                        \
     X(PURPOSE_INVALID, 77, "reciprocity is paid into a commons account")                           \
-    X(NOTHING_TO_DISTRIBUTE, 78, "the round would pay nothing: the commons has no positive balance")
+    X(NOTHING_TO_DISTRIBUTE, 78, "the round would pay nothing: no pot, or nobody who may receive")
 
 typedef enum mc_err {
 #define MC__ERR_ENUM(name, value, message) MC_ERR_##name = value,

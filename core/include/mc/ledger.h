@@ -104,7 +104,8 @@
  *   pot (the share of a positive balance, rounded down, or the amount) is 0
  *   (NOTHING_TO_DISTRIBUTE: a round that paid nothing would still settle
  *   the contributions) or past the commons' credit limit
- *   (EXCEEDS_CREDIT_LIMIT). The round (numbered 1, 2, ... per commons)
+ *   (EXCEEDS_CREDIT_LIMIT); nobody may receive anything, every contributor
+ *   being frozen, closed or at their ceiling (NOTHING_TO_DISTRIBUTE). The round (numbered 1, 2, ... per commons)
  *   pays the pot to the contributors of the oldest MC_ROUND_CONTRIBUTIONS_MAX
  *   approved contributions, grouped by contributor and ordered by key, pro
  *   rata to weight, each at most the cap and what the contributor's ceiling
