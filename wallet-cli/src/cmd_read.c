@@ -52,6 +52,9 @@ int mcw_cmd_info(mcw_ctx *ctx, int argc, char **argv)
         return rc;
     }
     rc = mcw_info(ctx, false);
+    if (rc == MCW_EXIT_OK && mcw_has_identity(ctx)) {
+        rc = mcw_identity(ctx); /* its public key only: says its roles */
+    }
     if (rc != MCW_EXIT_OK) {
         return mcw_finish(ctx, rc);
     }
@@ -67,12 +70,14 @@ int mcw_cmd_info(mcw_ctx *ctx, int argc, char **argv)
     mcw_print(ctx, "visibility %s\nheight     %llu\nstewards   %zu, quorum %u\n",
               l->visibility == MC_VISIBILITY_OPEN ? "open" : "private",
               (unsigned long long)l->height, l->steward_count, l->quorum);
+    mcw_info_roles(ctx); /* auditors, fee */
     for (int k = MC_KIND_MEMBER; k <= MC_KIND_SYSTEM; k++) {
         const mc_limits *d = &l->default_limits[k - 1];
         mcw_print(ctx, "limits     %-9s %s .. %s\n", mc_account_kind_name(k),
                   mcw_amount_text(ctx, d->min_balance).s, mcw_amount_text(ctx, d->max_balance).s);
     }
     mcw_print(ctx, "node       %s\n", ctx->node);
+    mcw_info_identity(ctx);
     return mcw_finish(ctx, MCW_EXIT_OK);
 }
 
@@ -172,31 +177,68 @@ static const char *kind_word(mc_tx_kind kind)
     return "?";
 }
 
-static void history_item(mcw_ctx *ctx, json_t *list, const mc_client_history_item *h)
+/* The word of the kind column: a payment marked as reciprocity says so. */
+static const char *history_word(const mc_client_history_item *h)
 {
-    char when[32], other[MC_HANDLE_LEN_MAX + 8] = "";
-    mcw_time_text(h->time, when, sizeof when);
-    if (h->has_counterparty) {
-        snprintf(other, sizeof other, "%s %s", h->delta < 0 ? "to" : "from",
-                 h->counterparty_handle[0] ? h->counterparty_handle : "?");
-        if (h->delta == 0) {
-            snprintf(other, sizeof other, "with %s",
-                     h->counterparty_handle[0] ? h->counterparty_handle : "?");
-        }
+    if (h->kind == MC_TX_TRANSFER && h->purpose == MC_PURPOSE_RECIPROCITY) {
+        return "reciprocity";
     }
+    return kind_word(h->kind);
+}
+
+/* The other party in words, for the history of `me`: "to bob", "from
+ * alice"; work "for garden" (in the contributor's history) or "by alice"
+ * (in a commons'); a review "of alice"'s work; a round "to contributors" (in
+ * the commons' history; "from garden" in a contributor's). */
+static void other_party(const mc_account *me, const mc_client_history_item *h, char *out,
+                        size_t len)
+{
+    const char *who = h->counterparty_handle[0] ? h->counterparty_handle : "?", *how;
+    out[0] = '\0';
+    if (!h->has_counterparty) {
+        if (h->kind == MC_TX_DISTRIBUTION) {
+            snprintf(out, len, "to contributors");
+        }
+        return;
+    }
+    switch (h->kind) {
+    case MC_TX_CONTRIBUTION:
+        how = me->kind == MC_KIND_COMMONS ? "by" : "for";
+        break;
+    case MC_TX_REVIEW_CONTRIBUTION:
+        how = "of";
+        break;
+    default:
+        how = h->delta < 0 ? "to" : h->delta > 0 ? "from" : "with";
+        break;
+    }
+    snprintf(out, len, "%s %s", how, who);
+}
+
+static void history_item(mcw_ctx *ctx, const mc_account *me, json_t *list,
+                         const mc_client_history_item *h)
+{
+    char when[32], other[MC_HANDLE_LEN_MAX + 24];
+    mcw_time_text(h->time, when, sizeof when);
+    other_party(me, h, other, sizeof other);
     json_t *o = json_pack("{s:I, s:I, s:s, s:o, s:o, s:o, s:s}", "height", (json_int_t)h->height,
                           "time", (json_int_t)h->time, "kind", kind_word(h->kind), "delta",
                           mcw_amount_json(ctx, h->delta), "balance_after",
                           mcw_amount_json(ctx, h->balance_after), "tx_id",
                           mcw_hex_json(h->tx_id, MC_TX_ID_BYTES), "memo", h->memo);
+    if (h->kind == MC_TX_TRANSFER) {
+        json_object_set_new(
+            o, "purpose",
+            json_string(h->purpose == MC_PURPOSE_RECIPROCITY ? "reciprocity" : "none"));
+    }
     if (h->has_counterparty) {
         json_object_set_new(o, "counterparty",
                             json_pack("{s:s, s:o}", "handle", h->counterparty_handle, "public_key",
                                       mcw_hex_json(h->counterparty, 32)));
     }
     json_array_append_new(list, o);
-    mcw_print(ctx, "%6llu  %s  %-9s %14s %14s  %-20s %s\n", (unsigned long long)h->height, when,
-              kind_word(h->kind), h->delta != 0 ? mcw_amount_text(ctx, h->delta).s : "",
+    mcw_print(ctx, "%6llu  %s  %-11s %14s %14s  %-20s %s\n", (unsigned long long)h->height, when,
+              history_word(h), h->delta != 0 ? mcw_amount_text(ctx, h->delta).s : "",
               mcw_amount_text(ctx, h->balance_after).s, other, h->memo);
 }
 
@@ -249,7 +291,7 @@ int mcw_cmd_history(mcw_ctx *ctx, int argc, char **argv)
             return mcw_finish(ctx, mcw_fail(ctx, code, "%s", mc_client_error_message(ctx->client)));
         }
         for (size_t i = 0; i < n; i++) {
-            history_item(ctx, list, &page[i]);
+            history_item(ctx, &ca.account, list, &page[i]);
         }
         shown += n;
         before = n > 0 ? page[n - 1].height : 0;

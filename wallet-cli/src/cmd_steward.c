@@ -1,6 +1,7 @@
 /* Joining and the stewards' commands. `join` writes an OpenAccount signed
  * by the member's own key (a request to join); a steward's `open` adds the
- * steward's signature to it, or opens an account for a bare public key;
+ * steward's signature to it, or opens an account for a bare public key
+ * (a commons with the keepers that will run it: --keeper, --keeper-quorum);
  * `limits`, `freeze`, `unfreeze` and `close` are the steward-signed
  * SetLimits and SetStatus. The join file:
  *   {"format": "mc-join-1", "ledger_id": HEX, "handle": H, "kind": K,
@@ -19,18 +20,48 @@ typedef struct steward_args {
     const char *out;
     const char *kind;
     const char *min, *max;
+    const char *keepers[MC_KEEPERS_MAX]; /* open --keeper KEY: borrowed from argv */
+    size_t keeper_count;
+    const char *keeper_quorum; /* open --keeper-quorum M */
 } steward_args;
+
+/* --keeper KEY, --keeper-quorum M: for `open` only. */
+static int keeper_option(mcw_ctx *ctx, steward_args *a, int opt, const char *arg)
+{
+    if (strcmp(ctx->prog, "mcwallet open") != 0) {
+        return mcw_usage_error(ctx, "--keeper and --keeper-quorum go with open --kind commons");
+    }
+    if (opt == 'Q') {
+        a->keeper_quorum = arg;
+        return 0;
+    }
+    if (a->keeper_count >= MC_KEEPERS_MAX) {
+        return mcw_usage_error(ctx, "at most %u keepers", MC_KEEPERS_MAX);
+    }
+    if (!mcw_key_text_is_valid(arg)) {
+        return mcw_usage_error(ctx, "--keeper '%s': a key (64 hex digits) or a handle", arg);
+    }
+    a->keepers[a->keeper_count++] = arg;
+    return 0;
+}
 
 static int parse_args(mcw_ctx *ctx, int argc, char **argv, steward_args *a, int nargs, bool *done)
 {
     static const struct option options[] = {
-        {"out", required_argument, NULL, 'o'}, {"kind", required_argument, NULL, 'k'},
-        {"min", required_argument, NULL, 'm'}, {"max", required_argument, NULL, 'M'},
-        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
+        {"out", required_argument, NULL, 'o'},    {"kind", required_argument, NULL, 'k'},
+        {"min", required_argument, NULL, 'm'},    {"max", required_argument, NULL, 'M'},
+        {"keeper", required_argument, NULL, 'K'}, {"keeper-quorum", required_argument, NULL, 'Q'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     int opt, rc;
     memset(a, 0, sizeof *a);
     while ((rc = mcw_getopt(ctx, argc, argv, "ho:k:", options, &opt, done)) == 0 && !*done &&
            opt != -1) {
+        if (opt == 'K' || opt == 'Q') {
+            if ((rc = keeper_option(ctx, a, opt, optarg)) != 0) {
+                return rc;
+            }
+            continue;
+        }
         const char **slot = opt == 'o'   ? &a->out
                             : opt == 'k' ? &a->kind
                             : opt == 'm' ? &a->min
@@ -178,8 +209,9 @@ static int limits_of(mcw_ctx *ctx, const steward_args *a, mc_limits base, mc_lim
     return MCW_EXIT_OK;
 }
 
+/* `run_by`: how the opening names the keepers of a commons ("" when none). */
 static void opened(mcw_ctx *ctx, const char *handle, int kind, const uint8_t *key, bool joined,
-                   const mc_result *r)
+                   const char *run_by, const mc_result *r)
 {
     char hex[2 * MC_PUBLIC_KEY_BYTES + 1];
     mcw_hex(key, MC_PUBLIC_KEY_BYTES, hex);
@@ -187,9 +219,9 @@ static void opened(mcw_ctx *ctx, const char *handle, int kind, const uint8_t *ke
     json_object_set_new(mcw_json(ctx), "kind", json_string(mc_account_kind_name(kind)));
     json_object_set_new(mcw_json(ctx), "public_key", json_string(hex));
     json_object_set_new(mcw_json(ctx), "joined", json_boolean(joined));
-    mcw_print(ctx, "opened %s (%s) for key %.16s... at height %llu%s\n", handle,
+    mcw_print(ctx, "opened %s (%s) for key %.16s... at height %llu%s%s\n", handle,
               mc_account_kind_name(kind), hex, (unsigned long long)r->height,
-              joined ? ", at its holder's request" : "");
+              joined ? ", at its holder's request" : "", run_by);
 }
 
 static int set_limits(mcw_ctx *ctx, const uint8_t *key, mc_limits l, mc_result *r)
@@ -230,6 +262,10 @@ static int open_from_join(mcw_ctx *ctx, const steward_args *a, const char *handl
                           "the join request asks for a %s account: a signed request cannot be "
                           "changed",
                           mc_account_kind_name(v.u.open_account.kind));
+        } else if (a->keeper_count > 0) {
+            rc = mcw_fail(ctx, MC_ERR_INVALID_ARGUMENT,
+                          "a signed join request cannot carry keepers: the member asks again "
+                          "with a key of their own, or you open the commons for its key");
         } else if (set) {
             rc = join_limits(ctx, a, v.u.open_account.kind, &l);
         }
@@ -249,7 +285,7 @@ static int open_from_join(mcw_ctx *ctx, const steward_args *a, const char *handl
                                : mcw_fail(ctx, code, "cannot add your signature");
     }
     if (rc == MCW_EXIT_OK && !ctx->proposed) {
-        opened(ctx, handle, v.u.open_account.kind, v.u.open_account.public_key, true, &r);
+        opened(ctx, handle, v.u.open_account.kind, v.u.open_account.public_key, true, "", &r);
     }
     if (rc == MCW_EXIT_OK && set) {
         rc = set_limits(ctx, v.u.open_account.public_key, l, &lr);
@@ -263,8 +299,61 @@ static int open_from_join(mcw_ctx *ctx, const steward_args *a, const char *handl
     return rc;
 }
 
+/* The keepers of a commons to open, checked before the node is asked
+ * anything: *quorum 1..keepers, 0 when none are named. */
+static int keepers_check(mcw_ctx *ctx, const steward_args *a, unsigned *quorum)
+{
+    int kind = 0;
+    *quorum = 0;
+    if (a->keeper_count == 0 && a->keeper_quorum == NULL) {
+        return 0;
+    }
+    if (kind_of(ctx, a->kind, &kind) != 0) {
+        return MCW_EXIT_USAGE;
+    }
+    if (kind != MC_KIND_COMMONS) {
+        return mcw_usage_error(ctx, "keepers run a commons: give --kind commons");
+    }
+    if (a->keeper_count == 0) {
+        return mcw_usage_error(ctx, "--keeper-quorum goes with --keeper KEY");
+    }
+    unsigned long v = 1;
+    char *end = NULL;
+    if (a->keeper_quorum != NULL) {
+        v = strtoul(a->keeper_quorum, &end, 10);
+        if (a->keeper_quorum[0] < '0' || a->keeper_quorum[0] > '9' || *end != '\0' || v < 1 ||
+            v > a->keeper_count) {
+            return mcw_usage_error(ctx, "--keeper-quorum '%s': 1 to the %zu keepers named",
+                                   a->keeper_quorum, a->keeper_count);
+        }
+    }
+    *quorum = (unsigned)v;
+    return 0;
+}
+
+/* The keepers' keys into `keys`, and their names into `run_by` for the
+ * words. */
+static int keepers_resolve(mcw_ctx *ctx, const steward_args *a, unsigned quorum,
+                           uint8_t (*keys)[MC_PUBLIC_KEY_BYTES], char *run_by, size_t len)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < a->keeper_count; i++) {
+        int rc = mcw_key_of(ctx, a->keepers[i], keys[i]);
+        if (rc != MCW_EXIT_OK) {
+            return rc;
+        }
+        bool hex = strlen(a->keepers[i]) == 2 * MC_PUBLIC_KEY_BYTES;
+        int n =
+            snprintf(run_by + used, len - used, "%s%.*s%s", i == 0 ? ", run by the keepers " : ", ",
+                     hex ? 16 : MC_HANDLE_LEN_MAX, a->keepers[i], hex ? "..." : "");
+        used += n > 0 && (size_t)n < len - used ? (size_t)n : 0;
+    }
+    snprintf(run_by + used, len - used, " (%u of them must sign)", quorum);
+    return MCW_EXIT_OK;
+}
+
 static int open_for_key(mcw_ctx *ctx, const steward_args *a, const char *handle,
-                        const uint8_t key[MC_PUBLIC_KEY_BYTES])
+                        const uint8_t key[MC_PUBLIC_KEY_BYTES], unsigned keeper_quorum)
 {
     int kind = 0;
     if (kind_of(ctx, a->kind, &kind) != 0) {
@@ -281,10 +370,28 @@ static int open_for_key(mcw_ctx *ctx, const steward_args *a, const char *handle,
             return MCW_EXIT_USAGE;
         }
     }
+    uint8_t keepers[MC_KEEPERS_MAX][MC_PUBLIC_KEY_BYTES];
+    char run_by[MC_KEEPERS_MAX * (MC_HANDLE_LEN_MAX + 2) + 64] = "";
     mc_result r;
-    int rc = sign_submit(ctx, &b, &r);
+    int rc = keeper_quorum == 0
+                 ? MCW_EXIT_OK
+                 : keepers_resolve(ctx, a, keeper_quorum, keepers, run_by, sizeof run_by);
+    if (rc == MCW_EXIT_OK) {
+        b.u.open_account.keepers.keys = (const uint8_t(*)[MC_PUBLIC_KEY_BYTES])keepers;
+        b.u.open_account.keepers.count = a->keeper_count;
+        b.u.open_account.keeper_quorum = keeper_quorum;
+        rc = sign_submit(ctx, &b, &r);
+    }
+    if (rc == MCW_EXIT_OK && !ctx->proposed && keeper_quorum > 0) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < a->keeper_count; i++) {
+            json_array_append_new(list, mcw_hex_json(keepers[i], MC_PUBLIC_KEY_BYTES));
+        }
+        json_object_set_new(mcw_json(ctx), "keepers", list);
+        json_object_set_new(mcw_json(ctx), "keeper_quorum", json_integer(keeper_quorum));
+    }
     if (rc == MCW_EXIT_OK && !ctx->proposed) {
-        opened(ctx, handle, kind, key, false, &r);
+        opened(ctx, handle, kind, key, false, run_by, &r);
     }
     return rc;
 }
@@ -299,8 +406,12 @@ int mcw_cmd_open(mcw_ctx *ctx, int argc, char **argv)
     }
     const char *handle = argv[optind], *what = argv[optind + 1];
     uint8_t key[MC_PUBLIC_KEY_BYTES];
+    unsigned keeper_quorum = 0;
     if (!mc_handle_is_valid((const uint8_t *)handle, strlen(handle))) {
         return mcw_usage_error(ctx, "'%s': a handle is 2 to 32 of a-z 0-9 _ . -", handle);
+    }
+    if ((rc = keepers_check(ctx, &a, &keeper_quorum)) != 0) {
+        return rc;
     }
     rc = mcw_info(ctx, false);
     if (rc == MCW_EXIT_OK) {
@@ -308,7 +419,7 @@ int mcw_cmd_open(mcw_ctx *ctx, int argc, char **argv)
     }
     if (rc == MCW_EXIT_OK) {
         rc = strlen(what) == 2 * MC_PUBLIC_KEY_BYTES && mc_hex_decode(what, key, sizeof key) == 0
-                 ? open_for_key(ctx, &a, handle, key)
+                 ? open_for_key(ctx, &a, handle, key, keeper_quorum)
                  : open_from_join(ctx, &a, handle, what);
     }
     return mcw_finish(ctx, rc);

@@ -27,10 +27,11 @@ const mcw_command mcw_commands[] = {
      "Lists the wallet's identities: name, public key, whether the secret key\n"
      "is encrypted, and which one is the default.\n",
      mcw_cmd_identities},
-    {"info", "the ledger: community, unit, height, stewards", "info",
+    {"info", "the ledger: community, unit, height, stewards, fee", "info",
      "Shows the ledger the node serves: its id, community, unit and decimals,\n"
      "visibility, height, the default limits of each kind of account, the\n"
-     "stewards and the quorum. Needs no identity.\n",
+     "stewards and the quorum, the auditors, the fee on transfers, and, when the\n"
+     "wallet has an identity, its roles (steward, auditor). Needs no identity.\n",
      mcw_cmd_info},
     {"balance", "an account's balance and limits", "balance [HANDLE]",
      "Shows the balance of HANDLE (default: your own account), its credit limit\n"
@@ -48,10 +49,15 @@ const mcw_command mcw_commands[] = {
      "limits (on a private ledger, balances are shown only where you may see\n"
      "them).\n",
      mcw_cmd_accounts},
-    {"pay", "pay someone", "pay HANDLE AMOUNT [MEMO]",
+    {"pay", "pay someone", "pay HANDLE AMOUNT [MEMO] [--reciprocity] [--from COMMONS]",
      "Pays AMOUNT (in the ledger's unit, e.g. 12.50) to HANDLE, with an optional\n"
      "memo (at most 140 bytes). Warns when the payment leaves you within 10% of\n"
-     "your credit limit. A refusal says why in words and exits 1.\n",
+     "your credit limit. A refusal says why in words and exits 1.\n"
+     "  --reciprocity   a business's share paid into a commons: HANDLE must be a\n"
+     "                  commons (PURPOSE_INVALID otherwise); it shows in\n"
+     "                  `reciprocity COMMONS` and in the history\n"
+     "  --from COMMONS  pay out of a commons you keep, signed by its keepers (when\n"
+     "                  more than one must sign: `propose pay ... --from COMMONS`)\n",
      mcw_cmd_pay},
     {"request", "ask someone to pay you", "request HANDLE AMOUNT [MEMO]",
      "Asks HANDLE to pay you AMOUNT. The request is a signed transaction of the\n"
@@ -90,13 +96,19 @@ const mcw_command mcw_commands[] = {
      "  --kind KIND   member (default), business or commons\n",
      mcw_cmd_join},
     {"open", "(steward) open an account",
-     "open HANDLE PUBKEY|JOIN_FILE [--kind KIND] [--min AMOUNT] [--max AMOUNT]",
+     "open HANDLE PUBKEY|JOIN_FILE [--kind KIND] [--min AMOUNT] [--max AMOUNT]\n"
+     "                               [--keeper KEY]... [--keeper-quorum M]",
      "Opens an account named HANDLE for a public key (64 hex digits) or from a\n"
      "member's join request file (which the member signed: the account records\n"
      "that its holder asked to join). Signed by you, a steward.\n"
      "  --kind KIND     member (default), business, commons or system\n"
      "  --min AMOUNT    the credit limit (<= 0; default: the ledger's for KIND)\n"
-     "  --max AMOUNT    the ceiling (>= 0; default: the ledger's for KIND)\n",
+     "  --max AMOUNT    the ceiling (>= 0; default: the ledger's for KIND)\n"
+     "  --keeper KEY    (commons) a keeper: a key (64 hex digits) or a handle;\n"
+     "                  repeat for each, at most 16. Without keepers a commons is\n"
+     "                  run by its own key\n"
+     "  --keeper-quorum M  (commons) how many keepers must sign its payments and\n"
+     "                  rounds, 1 to the number of keepers (default 1)\n",
      mcw_cmd_open},
     {"limits", "(steward) set an account's credit limit and ceiling",
      "limits HANDLE [--min AMOUNT] [--max AMOUNT]",
@@ -110,6 +122,88 @@ const mcw_command mcw_commands[] = {
      "Makes a frozen account active again.\n", mcw_cmd_unfreeze},
     {"close", "(steward) close an account at a zero balance", "close HANDLE",
      "Closes HANDLE for good. Only at a balance of exactly zero.\n", mcw_cmd_close},
+    {"roles", "(steward) the stewards, their quorum and the auditors",
+     "roles [--add-steward KEY]... [--remove-steward KEY]...\n"
+     "                                [--add-auditor KEY]... [--remove-auditor KEY]...\n"
+     "                                [--quorum M]",
+     "Without options, lists the stewards (with their handles where they hold an\n"
+     "account), how many of them must sign, and the auditors. With options,\n"
+     "changes them in one step, signed by the stewards' quorum (see propose), then\n"
+     "lists them again. KEY is a public key (64 hex digits) or the handle of the\n"
+     "account whose key is meant. Auditors may read every account, even on a\n"
+     "private ledger, and do nothing else. The ledger refuses a change that\n"
+     "removes a key that is not there, adds one that is, or leaves fewer stewards\n"
+     "than the quorum (ROLES_INVALID).\n"
+     "  --add-steward KEY      make KEY a steward\n"
+     "  --remove-steward KEY   KEY is no longer a steward\n"
+     "  --add-auditor KEY      make KEY an auditor\n"
+     "  --remove-auditor KEY   KEY is no longer an auditor\n"
+     "  --quorum M             M stewards must sign from now on (1 to 32)\n",
+     mcw_cmd_roles},
+    {"fee", "(steward) the fee on transfers", "fee [PERCENT%|BASIS_POINTS [--account HANDLE]]",
+     "Without an argument, shows the fee every payer pays beside each transfer,\n"
+     "and the system account it goes to. With one, sets it, signed by the\n"
+     "stewards' quorum (see propose): 2.5% or 250 (basis points: 100 = 1%),\n"
+     "at most 10% (1000); on each transfer it is rounded down to the ledger's\n"
+     "smallest unit. `fee 0` removes the fee.\n"
+     "  --account HANDLE   the system account the fee goes to (default: the\n"
+     "                     ledger's present one)\n",
+     mcw_cmd_fee},
+    {"reciprocity", "who paid reciprocity into a commons, and how much",
+     "reciprocity COMMONS [--since DATE]",
+     "Adds up the payments marked as reciprocity (`pay COMMONS AMOUNT\n"
+     "--reciprocity`) in COMMONS's history, per payer, largest first, with the\n"
+     "total.\n"
+     "  --since DATE   only those from DATE (YYYY-MM-DD, 00:00 UTC) on\n",
+     mcw_cmd_reciprocity},
+    {"contribute", "record work done for a commons",
+     "contribute COMMONS (--hours H | --points P) --description TEXT [--evidence FILE]",
+     "Records a contribution of yours to COMMONS, for its keepers to approve\n"
+     "and a later round to remunerate pro rata to its weight. Prints its id.\n"
+     "  --hours H           the time spent, at most two decimals (2.5 is 2 h 30)\n"
+     "  --points P          or a weight in points, at most two decimals\n"
+     "  --description TEXT  what was done, 1 to 280 bytes (required)\n"
+     "  --evidence FILE     records the SHA-256 of FILE (a photo, a report); the\n"
+     "                      file itself stays with you\n",
+     mcw_cmd_contribute},
+    {"contributions", "the contributions to a commons and what they were paid",
+     "contributions COMMONS [--status STATUS]",
+     "Lists the contributions to COMMONS, oldest first: id (12 digits), who,\n"
+     "weight, status and description; a settled one also shows its round, its\n"
+     "pro-rata value and what it was paid (all of it, or a share when a cap\n"
+     "bound). On a private ledger you see only your own, unless you keep it.\n"
+     "  --status STATUS   pending, approved, rejected, settled or all (default:\n"
+     "                    all but the rejected ones)\n",
+     mcw_cmd_contributions},
+    {"approve", "(keeper) approve a contribution", "approve ID [--commons COMMONS]",
+     "Approves the pending contribution ID (64 hex digits, or with --commons a\n"
+     "unique prefix among the contributions to COMMONS): the next round pays\n"
+     "it. Signed by the commons' keepers: when more than one must sign, use\n"
+     "`propose approve ID ... --out FILE`, then `cosign` and `submit`.\n"
+     "  --commons COMMONS   the commons to look the prefix up in\n",
+     mcw_cmd_approve},
+    {"reject", "(keeper) reject a contribution", "reject ID [--commons COMMONS]",
+     "Rejects the pending contribution ID (as for approve): no round pays it.\n"
+     "Signed by the commons' keepers, like approve.\n"
+     "  --commons COMMONS   the commons to look the prefix up in\n",
+     mcw_cmd_reject},
+    {"distribute", "(keeper) pay a commons' approved contributions, pro rata",
+     "distribute COMMONS (--share PERCENT | --amount AMOUNT) [--cap AMOUNT] [--dry-run]",
+     "Pays a round to the contributors of COMMONS's approved contributions, pro\n"
+     "rata to their weights, each at most --cap: a share of its balance or a\n"
+     "fixed amount; what nobody may take stays in the commons. First shows the\n"
+     "round as the node's ledger computes it now (the preview); then signs it\n"
+     "with the keepers (more than one: `propose distribute ... --out FILE`) and\n"
+     "shows the round as applied, saying if it differs from the preview.\n"
+     "  --share PERCENT   e.g. 40% of the commons' positive balance (0.01% to 100%)\n"
+     "  --amount AMOUNT   or this amount\n"
+     "  --cap AMOUNT      at most this to each contributor\n"
+     "  --dry-run         show the preview only; sign nothing\n",
+     mcw_cmd_distribute},
+    {"rounds", "a commons' past distribution rounds", "rounds COMMONS",
+     "Lists the distribution rounds of COMMONS, oldest first: their terms, the\n"
+     "pot, what was paid and left, and each contributor's weight, cap and payout.\n",
+     mcw_cmd_rounds},
     {"propose", "(steward, keeper) write a transaction others must co-sign",
      "propose COMMAND ARGS... --out FILE",
      "Runs a steward's or a keeper's COMMAND (open, limits, freeze, unfreeze,\n"

@@ -76,6 +76,23 @@ static bool signed_by(const mc_tx *tx, const uint8_t *key)
     return false;
 }
 
+/* The refusal of a signer who is not one of `q`'s keys. */
+static int outsider_code(const mcw_quorum *q)
+{
+    return q->code == MC_ERR_QUORUM_NOT_MET ? MC_ERR_NOT_A_STEWARD : MC_ERR_NOT_A_KEEPER;
+}
+
+/* The height where `tx` was applied; 0 when not (or the node does not say). */
+static uint64_t applied_height(mcw_ctx *ctx, const mc_tx *tx)
+{
+    mc_client_tx t;
+    if (ctx->client == NULL || mc_client_get_tx(ctx->client, mc_tx_id_of(tx), &t) != MC_ERR_OK) {
+        return 0;
+    }
+    free(t.entry);
+    return t.height;
+}
+
 /* Write `tx` as a proposal to `path` (overwriting: cosign rewrites it). */
 static int write_proposal(mcw_ctx *ctx, const mc_tx *tx, const char *path, bool overwrite)
 {
@@ -114,7 +131,14 @@ static void proposal_status(mcw_ctx *ctx, const mc_tx *tx, const mcw_quorum *q, 
     json_object_set_new(mcw_json(ctx), "signatures", json_integer(n));
     json_object_set_new(mcw_json(ctx), "needed", json_integer(q->needed));
     json_object_set_new(mcw_json(ctx), "tx_id", mcw_hex_json(mc_tx_id_of(tx), MC_TX_ID_BYTES));
-    if (n >= q->needed) {
+    uint64_t height = n >= q->needed ? applied_height(ctx, tx) : 0;
+    if (height > 0) {
+        json_object_set_new(mcw_json(ctx), "applied_height", json_integer((json_int_t)height));
+        mcw_print(ctx,
+                  "%s: %u of the %u signatures of the %s it needs: already applied at height "
+                  "%llu\n",
+                  path, n, q->needed, q->who, (unsigned long long)height);
+    } else if (n >= q->needed) {
         mcw_print(ctx,
                   "%s: %u of the %u signatures of the %s it needs: ready, run\n"
                   "  mcwallet submit %s\n",
@@ -130,6 +154,11 @@ static void proposal_status(mcw_ctx *ctx, const mc_tx *tx, const mcw_quorum *q, 
 int mcw_send_tx(mcw_ctx *ctx, mc_tx *tx, const mcw_quorum *q, mc_result *r)
 {
     memset(r, 0, sizeof *r);
+    bool quorum_rule = q->code == MC_ERR_QUORUM_NOT_MET || q->code == MC_ERR_KEEPER_QUORUM_NOT_MET;
+    if (quorum_rule && !in_quorum(q, ctx->public_key)) {
+        return mcw_fail(ctx, outsider_code(q),
+                        "your key is not one of the %s: your signature does not count", q->who);
+    }
     if (ctx->proposal_out != NULL) {
         int rc = write_proposal(ctx, tx, ctx->proposal_out, false);
         if (rc == MCW_EXIT_OK) {
@@ -322,11 +351,12 @@ int mcw_cmd_cosign(mcw_ctx *ctx, int argc, char **argv)
         json_object_set_new(mcw_json(ctx), "summary", json_string(summary));
         fprintf(ctx->json ? stderr : stdout, "%s\n", summary);
         if (!in_quorum(&q, ctx->public_key)) {
-            rc = mcw_fail(
-                ctx, q.code == MC_ERR_QUORUM_NOT_MET ? MC_ERR_NOT_A_STEWARD : MC_ERR_NOT_A_KEEPER,
-                "your key is not one of the %s: your signature would not count", q.who);
+            rc = mcw_fail(ctx, outsider_code(&q),
+                          "your key is not one of the %s: your signature would not count", q.who);
         } else if (signed_by(tx, ctx->public_key)) {
             mcw_print(ctx, "you have already signed it\n");
+        } else if (counted(tx, &q) >= q.needed) {
+            mcw_print(ctx, "it already carries enough signatures: yours is not added\n");
         } else if (!confirmed(ctx, a.yes)) {
             rc = mcw_fail(ctx, MC_ERR_INVALID_ARGUMENT,
                           "not signed (answer y, or give --yes when not on a terminal)");

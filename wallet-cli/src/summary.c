@@ -59,7 +59,11 @@ static void say_keys(mcw_ctx *ctx, words *w, const char *what, mc_keys k)
         char hex[2 * MC_PUBLIC_KEY_BYTES + 1];
         mcw_hex(k.keys[i], MC_PUBLIC_KEY_BYTES, hex);
         name n = name_of(ctx, k.keys[i]);
-        say(w, "%s%s (%.16s...)", i > 0 ? ", " : "", n.s, hex);
+        if (strncmp(n.s, "key ", 4) == 0) { /* no handle: the whole key, to check it */
+            say(w, "%sthe key %s", i > 0 ? ", " : "", hex);
+        } else {
+            say(w, "%s%s (%.16s...)", i > 0 ? ", " : "", n.s, hex);
+        }
     }
 }
 
@@ -76,7 +80,7 @@ static void say_open(mcw_ctx *ctx, words *w, const mc_tx_view *v)
             mcw_amount_text(ctx, v->u.open_account.limits.max_balance).s);
     }
     if (v->u.open_account.keepers.count > 0) {
-        say_keys(ctx, w, ", run by the keepers", v->u.open_account.keepers);
+        say_keys(ctx, w, "run by the keepers", v->u.open_account.keepers);
         say(w, ", %u of whom must sign",
             v->u.open_account.keeper_quorum == 0 ? 1u : v->u.open_account.keeper_quorum);
     }

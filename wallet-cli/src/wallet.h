@@ -207,6 +207,29 @@ int mcw_send_tx(mcw_ctx *ctx, mc_tx *tx, const mcw_quorum *q, mc_result *r);
 void mcw_tx_summary(mcw_ctx *ctx, const mc_tx *tx, char *buf, size_t len);
 int mcw_quorum_of(mcw_ctx *ctx, const mc_tx *tx, mcw_quorum *q);
 
+/* cmd_govern.c: a KEY argument (64 hex digits, or the handle of an account
+ * whose key is meant): its syntax, and its key (looking the handle up on
+ * the node); and what `info` says of the auditors, the fee and the
+ * identity's roles (info loaded; the identity's public key, if loaded). */
+bool mcw_key_text_is_valid(const char *text);
+int mcw_key_of(mcw_ctx *ctx, const char *text, uint8_t key[MC_PUBLIC_KEY_BYTES]);
+void mcw_info_roles(mcw_ctx *ctx);
+void mcw_info_identity(mcw_ctx *ctx);
+
+/* cmd_commons.c: pieces the commons commands share (cmd_rounds.c, `pay
+ * --from`). Weights are hundredths of an hour or point ("10.00" is 1000). */
+#define MCW_WEIGHT_TEXT_MAX MC_AMOUNT_TEXT_MAX
+typedef struct mcw_weight {
+    char s[MCW_WEIGHT_TEXT_MAX];
+} mcw_weight;
+mcw_weight mcw_weight_text(int64_t hundredths);
+json_t *mcw_weight_json(int64_t hundredths); /* {"value": "10.00", "hundredths": 1000} */
+json_t *mcw_party_json(const char *handle, const uint8_t key[MC_PUBLIC_KEY_BYTES]);
+/* The account `who` (handle or key), which must be a commons (NOT_A_COMMONS). */
+int mcw_resolve_commons(mcw_ctx *ctx, const char *who, mc_client_account *out);
+/* The identity must be one of the keys of `q` (else NOT_A_KEEPER, in words). */
+int mcw_require_keeper(mcw_ctx *ctx, const mcw_quorum *q);
+
 /* The commands (cmd_*.c). */
 int mcw_cmd_init(mcw_ctx *ctx, int argc, char **argv);
 int mcw_cmd_key(mcw_ctx *ctx, int argc, char **argv);
@@ -235,5 +258,14 @@ int mcw_cmd_audit(mcw_ctx *ctx, int argc, char **argv);
 int mcw_cmd_propose(mcw_ctx *ctx, int argc, char **argv);
 int mcw_cmd_cosign(mcw_ctx *ctx, int argc, char **argv);
 int mcw_cmd_submit(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_reciprocity(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_contribute(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_contributions(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_approve(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_reject(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_distribute(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_rounds(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_roles(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_fee(mcw_ctx *ctx, int argc, char **argv);
 
 #endif
