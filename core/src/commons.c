@@ -232,5 +232,13 @@ int mc__apply_review(mc__apply_ctx *ctx, const mc_tx *tx, mc_result *r)
         rc = mc__store_put(s, ctx->txn, s->settle_queue, key, sizeof key, c.id, MC_TX_ID_BYTES,
                            MDB_NOOVERWRITE);
     }
-    return rc == MC_ERR_OK ? mc__history_add(ctx, &commons, height, 0) : rc;
+    if (rc == MC_ERR_OK) {
+        rc = mc__history_add(ctx, &commons, height, 0);
+    }
+    /* The contributor sees the review in their history too. */
+    mc_account who;
+    int found = rc == MC_ERR_OK ? mc__account_load(s, ctx->txn, c.contributor, &who) : rc;
+    return found == MC_ERR_OK          ? mc__history_add(ctx, &who, height, 0)
+           : found == MC_ERR_NOT_FOUND ? MC_ERR_CORRUPT
+                                       : found;
 }

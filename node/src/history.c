@@ -77,6 +77,10 @@ static int fill_item(mc_conn *conn, const uint8_t key[MC_PUBLIC_KEY_BYTES],
     } else if (v.kind == MC_TX_CONTRIBUTION) {
         it->memo = (ProtobufCBinaryData){v.u.contribution.description_len,
                                          (uint8_t *)v.u.contribution.description};
+    } else if (v.kind == MC_TX_REVIEW_CONTRIBUTION) {
+        static const char approved[] = "approved", rejected[] = "rejected";
+        const char *word = v.u.review.approve ? approved : rejected;
+        it->memo = (ProtobufCBinaryData){strlen(word), (uint8_t *)word};
     } else if (v.kind == MC_TX_PAYMENT_REQUEST) {
         it->memo = (ProtobufCBinaryData){v.u.payment_request.memo_len,
                                          (uint8_t *)v.u.payment_request.memo};

@@ -868,7 +868,7 @@ static void capped_round(wallet_fixture *f)
     assert_int_equal(jint(s, "paid_percent"), 270);
     wallet(f, "kim", "contributions", "garden", "--status", "settled", NULL);
     expect_words(f, 0, "partial remuneration: 67% of its pro-rata value");
-    expect_words(f, 0, "270% of its pro-rata value (others were capped)");
+    expect_words(f, 0, "270% of its pro-rata value, as others were capped");
     o = wallet_json(f, "kim", 0, "rounds", "garden", NULL);
     assert_int_equal(jint(o, "rounds.1.round"), 2);
     assert_int_equal(jint(o, "rounds.1.paid.minor"), ROUND2_PAID);
@@ -934,8 +934,14 @@ static void check_history(wallet_fixture *f)
     json_t *round = find_by(jpath(o, "items"), "kind", "round");
     assert_int_equal(jint(round, "delta.minor"), 3000); /* the newest: round 2 */
     assert_string_equal(jstr(round, "counterparty.handle"), "garden");
+    /* ... and the keepers' review of it, with its outcome. */
+    json_t *reviewed = find_by(jpath(o, "items"), "kind", "review");
+    assert_string_equal(jstr(reviewed, "counterparty.handle"), "garden");
+    assert_string_equal(jstr(reviewed, "memo"), "approved");
+    assert_int_equal(jint(reviewed, "delta.minor"), 0);
     wallet(f, "alice", "history", "--limit", "0", NULL);
     expect_words(f, 0, "for garden");
+    expect_words(f, 0, "by garden");
     expect_words(f, 0, "161.60 g");
 }
 

@@ -304,7 +304,7 @@ static void paid_words(const mc_contribution *c, char *out, size_t len)
         snprintf(out, len, "partial remuneration: %lld%% of its pro-rata value",
                  (long long)paid_percent(c));
     } else if (c->paid - 1 > c->pro_rata) {
-        snprintf(out, len, "%lld%% of its pro-rata value (others were capped)",
+        snprintf(out, len, "%lld%% of its pro-rata value, as others were capped",
                  (long long)paid_percent(c));
     } else {
         snprintf(out, len, "in full");

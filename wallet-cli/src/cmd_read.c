@@ -114,6 +114,17 @@ static json_t *account_json(const mcw_ctx *ctx, const mc_client_account *ca)
         json_object_set_new(o, "balance", mcw_amount_json(ctx, a->balance));
         json_object_set_new(o, "limits", limits_json(ctx, &a->limits));
     }
+    if (a->keeper_count > 0) { /* who runs a commons is public, like its kind */
+        json_t *keepers = json_array();
+        for (size_t i = 0; i < a->keeper_count; i++) {
+            json_array_append_new(keepers, mcw_hex_json(a->keepers[i], MC_PUBLIC_KEY_BYTES));
+        }
+        json_object_set_new(o, "keepers", keepers);
+        json_object_set_new(o, "keeper_quorum", json_integer(a->keeper_quorum));
+    }
+    if (a->kind == MC_KIND_COMMONS) {
+        json_object_set_new(o, "rounds", json_integer((json_int_t)a->rounds));
+    }
     return o;
 }
 
@@ -188,7 +199,8 @@ static const char *history_word(const mc_client_history_item *h)
 
 /* The other party in words, for the history of `me`: "to bob", "from
  * alice"; work "for garden" (in the contributor's history) or "by alice"
- * (in a commons'); a review "of alice"'s work; a round "to contributors" (in
+ * (in a commons'); a review "of alice"'s work (in a commons' history) or
+ * "by garden" (in the contributor's); a round "to contributors" (in
  * the commons' history; "from garden" in a contributor's). */
 static void other_party(const mc_account *me, const mc_client_history_item *h, char *out,
                         size_t len)
@@ -206,7 +218,7 @@ static void other_party(const mc_account *me, const mc_client_history_item *h, c
         how = me->kind == MC_KIND_COMMONS ? "by" : "for";
         break;
     case MC_TX_REVIEW_CONTRIBUTION:
-        how = "of";
+        how = me->kind == MC_KIND_COMMONS ? "of" : "by"; /* of alice's work; by garden */
         break;
     default:
         how = h->delta < 0 ? "to" : h->delta > 0 ? "from" : "with";

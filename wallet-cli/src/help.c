@@ -272,7 +272,7 @@ void mcw_usage(FILE *f)
                "\n"
                "commands:\n");
     for (size_t i = 0; i < mcw_command_count; i++) {
-        fprintf(f, "  %-11s %s\n", mcw_commands[i].name, mcw_commands[i].summary);
+        fprintf(f, "  %-13s %s\n", mcw_commands[i].name, mcw_commands[i].summary);
     }
     fprintf(f,
             "\n"
