@@ -7,10 +7,13 @@
 #   bash scripts/demo.sh --reset   remove ./demo-data and start afresh
 #
 # A new community: a steward, three members (alice, bob, carol), a business
-# (bakery) and a commons (garden); then a payment, a payment request
-# accepted, a cheque redeemed (twice: paid once), a business's reciprocity
-# to the commons, a payment refused at the credit limit; the balances; and
-# commands to try the wallet against the running node. Ctrl-C stops it.
+# (bakery) and a commons (garden) kept by alice and carol, both of whom must
+# sign; then a payment, a payment request accepted, a cheque redeemed
+# (twice: paid once), a payment refused at the credit limit, the bakery's
+# reciprocity to the garden, work recorded by bob and carol, approved by
+# the keepers, and a round paying 40% of the garden's balance to them; the
+# balances; and commands to try the wallet against the running node.
+# Ctrl-C stops it.
 # The demo's keys are not encrypted (--no-passphrase) so that it runs
 # unattended; a real wallet asks for a passphrase.
 set -euo pipefail
@@ -107,7 +110,8 @@ if $fresh; then
     wallet carol join carol --out "$data/carol.join" >/dev/null
     wallet steward open carol "$data/carol.join"
     wallet steward open bakery "$(wallet bakery key)" --kind business
-    wallet steward open garden "$(wallet garden key)" --kind commons
+    wallet steward open garden "$(wallet garden key)" --kind commons \
+        --keeper alice --keeper carol --keeper-quorum 2
 
     say "alice pays bob for three hours of gardening help"
     wallet alice pay bob 45 "gardening, 3 h"
@@ -123,11 +127,28 @@ if $fresh; then
     wallet bakery redeem "$data/cheque-alice-bakery.json"
     wallet bakery redeem "$data/cheque-alice-bakery.json"
 
-    say "the bakery pays its reciprocity share into the garden commons"
-    wallet bakery pay garden 2 "reciprocity, week 47"
-
     say "bob's credit limit is -100.00 g: a payment of 150 g is refused, and nothing changes"
     wallet bob pay alice 150 "too much" || true
+
+    say "the bakery pays its reciprocity share into the garden commons"
+    wallet bakery pay garden 60 "reciprocity, week 47" --reciprocity
+    wallet steward reciprocity garden
+
+    say "bob and carol record work for the garden; the two keepers approve it"
+    wallet bob contribute garden --hours 3 --description "weeding the beds"
+    wallet carol contribute garden --hours 1.5 --description "seed swap stall"
+    for id in $(wallet alice --json contributions garden --status pending |
+        sed -n 's/.*"id": "\([0-9a-f]\{64\}\)".*/\1/p'); do
+        wallet alice propose approve "$id" --out "$data/approve-${id:0:8}.json" >/dev/null
+        wallet carol cosign "$data/approve-${id:0:8}.json" --yes >/dev/null
+        wallet alice submit "$data/approve-${id:0:8}.json"
+    done
+
+    say "a round pays 40% of the garden's balance to its contributors, pro rata"
+    wallet alice propose distribute garden --share 40% --out "$data/round-1.json"
+    wallet carol cosign "$data/round-1.json" --yes >/dev/null
+    wallet carol submit "$data/round-1.json"
+    wallet alice contributions garden
 fi
 
 say "balances"
@@ -142,6 +163,7 @@ cat <<EOF
     $wallet_bin --wallet $data/wallets/bob pay carol 5 "thanks"
     $wallet_bin --wallet $data/wallets/carol requests
     $wallet_bin --wallet $data/wallets/steward --json accounts
+    $wallet_bin --wallet $data/wallets/alice rounds garden
     $wallet_bin help
 Ctrl-C stops the node cleanly; bash scripts/demo.sh starts it again on the same data.
 EOF

@@ -179,7 +179,7 @@ int mcw_parse_amount(mcw_ctx *ctx, const char *text, bool positive, int64_t *out
 }
 
 /* contacts.json: {"<ledger id hex>": {"handle": "<key hex>", ...}} */
-static void contact_save(mcw_ctx *ctx, const mc_account *a)
+void mcw_contact_save(mcw_ctx *ctx, const mc_account *a)
 {
     char path[MCW_PATH_MAX], id[2 * MC_LEDGER_ID_BYTES + 1];
     cache_path(ctx, "contacts.json", path, sizeof path);
@@ -219,6 +219,27 @@ static int contact_load(mcw_ctx *ctx, const char *handle, uint8_t key[MC_PUBLIC_
     return rc;
 }
 
+int mcw_contact_name(mcw_ctx *ctx, const uint8_t key[MC_PUBLIC_KEY_BYTES], char *handle, size_t len)
+{
+    char path[MCW_PATH_MAX], id[2 * MC_LEDGER_ID_BYTES + 1], hex[2 * MC_PUBLIC_KEY_BYTES + 1];
+    cache_path(ctx, "contacts.json", path, sizeof path);
+    mc_hex_encode(ctx->info.ledger.ledger_id, MC_LEDGER_ID_BYTES, id);
+    mc_hex_encode(key, MC_PUBLIC_KEY_BYTES, hex);
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    const char *name;
+    json_t *value;
+    int rc = -1;
+    json_object_foreach(json_object_get(doc, id), name, value)
+    {
+        if (rc != 0 && json_is_string(value) && strcmp(json_string_value(value), hex) == 0) {
+            snprintf(handle, len, "%s", name);
+            rc = 0;
+        }
+    }
+    json_decref(doc);
+    return rc;
+}
+
 /* Offline: an account known only by its key (and handle). */
 static void offline_account(const char *handle, const uint8_t key[MC_PUBLIC_KEY_BYTES],
                             mc_client_account *out)
@@ -248,7 +269,7 @@ int mcw_resolve(mcw_ctx *ctx, const char *who, bool offline_ok, mc_client_accoun
                       : mc_client_find_handle(ctx->client, who, out);
     }
     if (code == MC_ERR_OK) {
-        contact_save(ctx, &out->account);
+        mcw_contact_save(ctx, &out->account);
         return MCW_EXIT_OK;
     }
     if (offline_ok && mc_client_is_transport_error(code) &&

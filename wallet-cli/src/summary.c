@@ -1,6 +1,7 @@
 /* A transaction in plain words, read from its body (never from what a file
  * says about it): what a steward or a keeper reads before co-signing. Keys
- * are named by their handle when the node (already connected) knows them.
+ * are named by their handle when the node (already connected) knows them,
+ * else as this wallet last saw them (its contacts), else by key.
  * And the quorum a transaction needs, from the ledger's configuration or
  * the commons it concerns. */
 #include <stdarg.h>
@@ -39,6 +40,11 @@ static name name_of(mcw_ctx *ctx, const uint8_t *key)
     if (key != NULL && ctx->client != NULL && ctx->authenticated &&
         mc_client_get_account(ctx->client, key, &a) == MC_ERR_OK) {
         snprintf(n.s, sizeof n.s, "%s", a.account.handle);
+        mcw_contact_save(ctx, &a.account);
+        return n;
+    }
+    /* Not connected as anyone (submit): the handle this wallet last saw. */
+    if (key != NULL && mcw_contact_name(ctx, key, n.s, sizeof n.s) == 0) {
         return n;
     }
     char hex[2 * MC_PUBLIC_KEY_BYTES + 1] = "?";

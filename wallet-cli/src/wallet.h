@@ -146,6 +146,11 @@ int mcw_parse_amount(mcw_ctx *ctx, const char *text, bool positive, int64_t *out
  * handle's key in DIR/contacts.json; with `offline_ok` that cache serves
  * when the node is unreachable. */
 int mcw_resolve(mcw_ctx *ctx, const char *who, bool offline_ok, mc_client_account *out);
+/* The contacts cache: remember an account's handle and key; find the
+ * handle of a key (0, or -1 when unknown). */
+void mcw_contact_save(mcw_ctx *ctx, const mc_account *a);
+int mcw_contact_name(mcw_ctx *ctx, const uint8_t key[MC_PUBLIC_KEY_BYTES], char *handle,
+                     size_t len);
 /* A memo the ledger will take: at most 140 bytes of UTF-8 (MEMO_TOO_LONG,
  * MEMO_NOT_UTF8); NULL is fine. Checked before anything is signed offline. */
 int mcw_check_memo(mcw_ctx *ctx, const char *memo);
