@@ -34,6 +34,7 @@
 
 #include <sodium.h>
 
+#include "ledger.pb-c.h"
 #include "mc/export.h"
 
 #define MEMBERS 24u
@@ -620,6 +621,48 @@ static mc_ledger *replay_ledger(char **dir, const record *genesis, const mc_keyp
     return l;
 }
 
+/* A refused creation leaves no ledger behind: the same directory takes the
+ * right genesis and key afterwards. */
+static void test_create_refusals_write_nothing(void **state)
+{
+    (void)state;
+    uint8_t *genesis = NULL, *bare = NULL;
+    size_t len = 0;
+    mc_ledger *l = NULL;
+    mc_keypair *stranger = NULL;
+    char *dir = mc_test_tmpdir();
+    assert_int_equal(mc_ledger_genesis_bytes(hist.f.ledger, &genesis, &len), MC_ERR_OK);
+    assert_int_equal(mc_keypair_generate(&stranger), MC_ERR_OK);
+    /* Another node's key: refused before the genesis is written. */
+    mc_ledger_options opts = {.no_sync = true, .checkpoint_key = stranger};
+    assert_int_equal(mc_ledger_create_from_genesis(dir, genesis, len, &opts, &l),
+                     MC_ERR_KEY_INVALID);
+    assert_int_equal(mc_ledger_open(dir, NULL, &l), MC_ERR_NO_LEDGER);
+    /* A genesis that decodes but has no configuration (it crashed once). */
+    Mc__Genesis *g = mc__genesis__unpack(NULL, len, genesis);
+    assert_non_null(g);
+    Mc__LedgerConfig *config = g->config;
+    g->config = NULL;
+    size_t bare_len = mc__genesis__get_packed_size(g);
+    bare = malloc(bare_len);
+    assert_non_null(bare);
+    mc__genesis__pack(g, bare);
+    g->config = config;
+    mc__genesis__free_unpacked(g, NULL);
+    opts.checkpoint_key = NULL;
+    assert_int_equal(mc_ledger_create_from_genesis(dir, bare, bare_len, &opts, &l), MC_ERR_CORRUPT);
+    assert_int_equal(mc_ledger_open(dir, NULL, &l), MC_ERR_NO_LEDGER);
+    /* The right key in the same directory. */
+    opts.checkpoint_key = hist.node;
+    assert_int_equal(mc_ledger_create_from_genesis(dir, genesis, len, &opts, &l), MC_ERR_OK);
+    mc_ledger_close(l);
+    mc_keypair_free(stranger);
+    free(bare);
+    free(genesis);
+    mc_test_rmtree(dir);
+    free(dir);
+}
+
 static void test_replay(void **state)
 {
     (void)state;
@@ -821,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_proofs),
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_replay),
+        cmocka_unit_test(test_create_refusals_write_nothing),
         cmocka_unit_test(test_sign_checkpoint),
         cmocka_unit_test(test_reader_robustness),
     };
