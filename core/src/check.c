@@ -280,10 +280,14 @@ static int check_read(mc_ledger *l, MDB_txn *txn, char *why, size_t why_len)
     if (rc == MC_ERR_OK) {
         rc = check_history(&c);
     }
+    char dummy[1];
+    char *msg = why != NULL ? why : dummy;
+    size_t msg_len = why != NULL ? why_len : sizeof dummy;
     if (rc == MC_ERR_OK) {
-        char dummy[1];
-        rc = mc__requests_check(l, txn, c.height, why != NULL ? why : dummy,
-                                why != NULL ? why_len : sizeof dummy);
+        rc = mc__requests_check(l, txn, c.height, msg, msg_len);
+    }
+    if (rc == MC_ERR_OK) {
+        rc = mc__checkpoints_check(l, txn, c.height, msg, msg_len);
     }
     return rc;
 }

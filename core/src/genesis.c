@@ -146,7 +146,7 @@ static bool config_usable(const Mc__LedgerConfig *c)
     return true;
 }
 
-static bool genesis_usable(const Mc__Genesis *g)
+bool mc__genesis_usable(const Mc__Genesis *g)
 {
     return g->decimals <= MC_DECIMALS_MAX && g->node_public_key.len == MC_PUBLIC_KEY_BYTES &&
            strlen(g->unit_name) <= MC_UNIT_NAME_MAX &&
@@ -173,7 +173,7 @@ int mc__ledger_load_meta(mc_ledger *l, MDB_txn *txn)
     memcpy(l->genesis_bytes, v.mv_data, v.mv_size);
     l->genesis_len = v.mv_size;
     l->genesis = mc__genesis__unpack(NULL, l->genesis_len, l->genesis_bytes);
-    if (l->genesis == NULL || !genesis_usable(l->genesis)) {
+    if (l->genesis == NULL || !mc__genesis_usable(l->genesis)) {
         snprintf(s->last_error, sizeof s->last_error, "the genesis record does not decode");
         return MC_ERR_CORRUPT;
     }

@@ -57,6 +57,18 @@ static int load(mc_ledger *l)
     return rc;
 }
 
+/* The checkpoint key, when given, must be the node key the genesis names. */
+static int set_checkpoint_key(mc_ledger *l, const mc_ledger_options *opts)
+{
+    const mc_keypair *kp = opts != NULL ? opts->checkpoint_key : NULL;
+    if (kp != NULL &&
+        memcmp(mc_keypair_public(kp), l->genesis->node_public_key.data, MC_PUBLIC_KEY_BYTES) != 0) {
+        return MC_ERR_KEY_INVALID;
+    }
+    l->checkpoint_key = kp;
+    return MC_ERR_OK;
+}
+
 int mc_ledger_open(const char *dir, const mc_ledger_options *opts, mc_ledger **out)
 {
     mc_ledger *l;
@@ -67,6 +79,9 @@ int mc_ledger_open(const char *dir, const mc_ledger_options *opts, mc_ledger **o
     rc = mc__store_open(&l->store, dir, opts, false);
     if (rc == MC_ERR_OK) {
         rc = load(l);
+    }
+    if (rc == MC_ERR_OK) {
+        rc = set_checkpoint_key(l, opts);
     }
     if (rc != MC_ERR_OK) {
         mc_ledger_close(l);
@@ -143,6 +158,11 @@ static int with_growth(mc_ledger *l, int (*attempt)(mc_ledger *l, void *arg), vo
     return rc;
 }
 
+int mc__ledger_write(mc_ledger *l, int (*attempt)(mc_ledger *l, void *arg), void *arg)
+{
+    return with_growth(l, attempt, arg);
+}
+
 typedef struct {
     const uint8_t *bytes;
     size_t len;
@@ -154,34 +174,56 @@ static int write_genesis_attempt(mc_ledger *l, void *arg)
     return write_genesis(l, g->bytes, g->len);
 }
 
+int mc_ledger_create_from_genesis(const char *dir, const uint8_t *genesis, size_t len,
+                                  const mc_ledger_options *opts, mc_ledger **out)
+{
+    /* Everything that can refuse is checked before anything is written, so
+     * that a refusal leaves no ledger behind in `dir`. */
+    Mc__Genesis *g = genesis != NULL ? mc__genesis__unpack(NULL, len, genesis) : NULL;
+    bool usable = g != NULL && mc__genesis_usable(g);
+    const mc_keypair *kp = opts != NULL ? opts->checkpoint_key : NULL;
+    bool key_ok = !usable || kp == NULL ||
+                  memcmp(mc_keypair_public(kp), g->node_public_key.data, MC_PUBLIC_KEY_BYTES) == 0;
+    if (g != NULL) {
+        mc__genesis__free_unpacked(g, NULL);
+    }
+    if (!usable || !key_ok) {
+        return usable ? MC_ERR_KEY_INVALID : MC_ERR_CORRUPT;
+    }
+    mc_ledger *l;
+    int rc = ledger_alloc(&l);
+    if (rc != MC_ERR_OK) {
+        return rc;
+    }
+    rc = mc__store_open(&l->store, dir, opts, true);
+    if (rc == MC_ERR_OK) {
+        genesis_arg arg = {genesis, len};
+        rc = with_growth(l, write_genesis_attempt, &arg);
+    }
+    if (rc == MC_ERR_OK) {
+        rc = load(l); /* checks that the genesis is usable */
+    }
+    if (rc == MC_ERR_OK) {
+        rc = set_checkpoint_key(l, opts);
+    }
+    if (rc != MC_ERR_OK) {
+        mc_ledger_close(l);
+        return rc;
+    }
+    *out = l;
+    return MC_ERR_OK;
+}
+
 int mc_ledger_create(const char *dir, const mc_genesis_params *params,
                      const mc_ledger_options *opts, mc_ledger **out)
 {
     uint8_t *genesis = NULL;
     size_t len = 0;
     int rc = mc__genesis_build(params, &genesis, &len);
-    if (rc != MC_ERR_OK) {
-        return rc;
-    }
-    mc_ledger *l;
-    rc = ledger_alloc(&l);
     if (rc == MC_ERR_OK) {
-        rc = mc__store_open(&l->store, dir, opts, true);
-        if (rc == MC_ERR_OK) {
-            genesis_arg arg = {genesis, len};
-            rc = with_growth(l, write_genesis_attempt, &arg);
-        }
-        if (rc == MC_ERR_OK) {
-            rc = load(l);
-        }
-        if (rc != MC_ERR_OK) {
-            mc_ledger_close(l);
-        }
+        rc = mc_ledger_create_from_genesis(dir, genesis, len, opts, out);
     }
     free(genesis);
-    if (rc == MC_ERR_OK) {
-        *out = l;
-    }
     return rc;
 }
 
@@ -209,6 +251,9 @@ static int batch_attempt(mc_ledger *l, void *arg)
     }
     if (rc == MC_ERR_OK && ctx.height != start) {
         rc = mc__meta_set_height(s, ctx.txn, ctx.height);
+    }
+    if (rc == MC_ERR_OK && ctx.height != start && l->checkpoint_key != NULL) {
+        rc = mc__checkpoint_store(l, ctx.txn, ctx.height, b->now);
     }
     if (rc != MC_ERR_OK) {
         mc__store_abort(s, ctx.txn);

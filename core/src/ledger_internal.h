@@ -16,9 +16,10 @@ struct mc_ledger {
     uint8_t ledger_id[MC_LEDGER_ID_BYTES];
     uint8_t *genesis_bytes; /* exactly as stored */
     size_t genesis_len;
-    Mc__Genesis *genesis;       /* decoded genesis_bytes */
-    Mc__LedgerConfig *config;   /* the configuration in force */
-    pthread_mutex_t write_lock; /* one apply_batch at a time */
+    Mc__Genesis *genesis;             /* decoded genesis_bytes */
+    Mc__LedgerConfig *config;         /* the configuration in force */
+    pthread_mutex_t write_lock;       /* one apply_batch at a time */
+    const mc_keypair *checkpoint_key; /* signs a checkpoint per batch; may be NULL */
 };
 
 /* What one apply needs: the open write transaction and the ledger. */
@@ -84,8 +85,23 @@ int mc__request_decode(const uint8_t id[MC_TX_ID_BYTES], const void *data, size_
 /* The requests' invariants (see mc_ledger_check). */
 int mc__requests_check(mc_ledger *l, MDB_txn *txn, uint64_t height, char *why, size_t why_len);
 
+/* Run fn(l, txn, arg) in a read transaction (query.c), or an attempt that
+ * makes its own write transaction, growing the map and retrying while it
+ * is full (ledger.c). */
+typedef int (*mc__read_fn)(mc_ledger *l, MDB_txn *txn, void *arg);
+int mc__ledger_read(mc_ledger *l, mc__read_fn fn, void *arg);
+int mc__ledger_write(mc_ledger *l, int (*attempt)(mc_ledger *l, void *arg), void *arg);
+
+/* checkpoints.c: store the checkpoint of the log's first `size` entries at
+ * `time`, signed with the ledger's checkpoint key (inside a write txn). */
+int mc__checkpoint_store(mc_ledger *l, MDB_txn *txn, uint64_t size, int64_t time);
+/* The checkpoints' invariants (see mc_ledger_check). */
+int mc__checkpoints_check(mc_ledger *l, MDB_txn *txn, uint64_t height, char *why, size_t why_len);
+
 /* genesis.c */
 int mc__genesis_build(const mc_genesis_params *p, uint8_t **out, size_t *out_len);
 int mc__ledger_load_meta(mc_ledger *l, MDB_txn *txn);
+/* A decoded genesis a ledger can be made from (fields in range, a config). */
+bool mc__genesis_usable(const Mc__Genesis *g);
 
 #endif

@@ -7,10 +7,7 @@
 #include "mc/error.h"
 #include "ledger_internal.h"
 
-/* Run fn(l, txn, arg) in a read transaction. */
-typedef int (*read_fn)(mc_ledger *l, MDB_txn *txn, void *arg);
-
-static int in_read(mc_ledger *l, read_fn fn, void *arg)
+static int in_read(mc_ledger *l, mc__read_fn fn, void *arg)
 {
     MDB_txn *txn;
     int rc = mc__store_begin_read(&l->store, &txn);
@@ -54,6 +51,11 @@ static int info_read(mc_ledger *l, MDB_txn *txn, void *arg)
     out->quorum = c->quorum;
     out->map_size = l->store.map_size;
     return mc__meta_height(&l->store, txn, &out->height);
+}
+
+int mc__ledger_read(mc_ledger *l, mc__read_fn fn, void *arg)
+{
+    return in_read(l, fn, arg);
 }
 
 int mc_ledger_get_info(mc_ledger *l, mc_ledger_info *out)

@@ -73,10 +73,16 @@ static int open_dbis(mc__store *s)
     struct {
         const char *name;
         MDB_dbi *dbi;
-    } dbs[] = {
-        {"meta", &s->meta},     {"accounts", &s->accounts}, {"handles", &s->handles},
-        {"txids", &s->txids},   {"log", &s->log},           {"history", &s->history},
-        {"merkle", &s->merkle}, {"requests", &s->requests}, {"open_requests", &s->open_requests}};
+    } dbs[] = {{"meta", &s->meta},
+               {"accounts", &s->accounts},
+               {"handles", &s->handles},
+               {"txids", &s->txids},
+               {"log", &s->log},
+               {"history", &s->history},
+               {"merkle", &s->merkle},
+               {"requests", &s->requests},
+               {"open_requests", &s->open_requests},
+               {"checkpoints", &s->checkpoints}};
     for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
         rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi);
         if (rc != MDB_SUCCESS) {

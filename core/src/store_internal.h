@@ -9,6 +9,8 @@
  *   log       height (u64 big-endian) -> LogEntry bytes
  *   history   public key (32) || height (u64 BE) -> delta (i64 BE) || balance after (i64 BE)
  *   merkle    level (1) || index (u64 BE) -> hash (32) of a complete subtree
+ *   checkpoints  tree size (u64 BE) -> checkpoint text signed by the node
+ *             (mc/checkpoint.h), one per batch that grew the log
  *   requests  request id (32) -> RequestRecord
  *   open_requests  public key (32) || height (u64 BE) -> request id (32), one
  *             entry for each party of each open request
@@ -40,7 +42,8 @@
 
 typedef struct mc__store {
     MDB_env *env;
-    MDB_dbi meta, accounts, handles, txids, log, history, merkle, requests, open_requests;
+    MDB_dbi meta, accounts, handles, txids, log, history, merkle, requests, open_requests,
+        checkpoints;
     bool no_sync;
     uint64_t map_size;
     uint64_t map_size_max;

@@ -18,6 +18,7 @@ static void usage(FILE *f)
                "  init   create a ledger and the node's key in a data directory\n"
                "  run    serve the ledger over TCP\n"
                "  check  verify every invariant of a ledger, offline\n"
+               "  export write the ledger's history to a file for an auditor\n"
                "  help [COMMAND]  this text, or a command's options\n"
                "\n"
                "  mcnode --version\n"
@@ -50,6 +51,9 @@ int main(int argc, char **argv)
             if (strcmp(argv[2], "check") == 0) {
                 return mc__cmd_check(2, sub);
             }
+            if (strcmp(argv[2], "export") == 0) {
+                return mc__cmd_export(2, sub);
+            }
             fprintf(stderr, "mcnode: no command '%s'\n", argv[2]);
             return 2;
         }
@@ -64,6 +68,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "check") == 0) {
         return mc__cmd_check(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "export") == 0) {
+        return mc__cmd_export(argc - 1, argv + 1);
     }
     fprintf(stderr, "mcnode: unknown command '%s' (try 'mcnode help')\n", cmd);
     return 2;

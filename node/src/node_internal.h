@@ -196,6 +196,7 @@ int mc__split_address(const char *address, char *host, size_t host_len, int *por
 int mc__cmd_init(int argc, char **argv);
 int mc__cmd_run(int argc, char **argv);
 int mc__cmd_check(int argc, char **argv);
+int mc__cmd_export(int argc, char **argv);
 
 /* server.c: the loop. */
 int mc__server_run(mc_node *node);
@@ -228,7 +229,13 @@ void mc__query_history(mc_conn *conn, const Mc__Request *req);
 void mc__query_tx(mc_conn *conn, const Mc__Request *req);
 void mc__query_request(mc_conn *conn, const Mc__Request *req);
 void mc__query_list_requests(mc_conn *conn, const Mc__Request *req);
+/* audit.c: the verifiable history. */
+void mc__query_checkpoint(mc_conn *conn, const Mc__Request *req);
+void mc__query_inclusion(mc_conn *conn, const Mc__Request *req);
+void mc__query_consistency(mc_conn *conn, const Mc__Request *req);
+void mc__query_log(mc_conn *conn, const Mc__Request *req);
 /* Shared by the queries: */
+bool mc__tx_visible(mc_conn *conn, const mc_tx *tx); /* signed it, or sees a party */
 bool mc__sees_details(mc_conn *conn, const uint8_t key[MC_PUBLIC_KEY_BYTES]);
 bool mc__require_auth(mc_conn *conn, uint64_t id); /* else answers AUTH_REQUIRED */
 void mc__storage_error(mc_conn *conn, uint64_t id, int rc);

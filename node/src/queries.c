@@ -240,7 +240,7 @@ void mc__query_list_accounts(mc_conn *conn, const Mc__Request *req)
 
 /* May the caller see `tx`: it signed it, or it may see one of the accounts
  * the transaction concerns. */
-static bool tx_visible(mc_conn *conn, const mc_tx *tx)
+bool mc__tx_visible(mc_conn *conn, const mc_tx *tx)
 {
     if (!conn->authenticated) {
         return false;
@@ -289,7 +289,7 @@ void mc__query_tx(mc_conn *conn, const Mc__Request *req)
         tr.height = height;
         tr.result = (uint32_t)e.result;
         tr.time = e.time;
-        if (tx_visible(conn, e.tx)) {
+        if (mc__tx_visible(conn, e.tx)) {
             tr.entry = (ProtobufCBinaryData){entry_len, entry};
         }
         Mc__Response resp = MC__RESPONSE__INIT;

@@ -109,6 +109,18 @@ static void dispatch(mc_conn *conn, const Mc__Request *req)
     case MC__REQUEST__KIND_GET_REQUEST:
         mc__query_request(conn, req);
         break;
+    case MC__REQUEST__KIND_CHECKPOINT:
+        mc__query_checkpoint(conn, req);
+        break;
+    case MC__REQUEST__KIND_INCLUSION_PROOF:
+        mc__query_inclusion(conn, req);
+        break;
+    case MC__REQUEST__KIND_CONSISTENCY_PROOF:
+        mc__query_consistency(conn, req);
+        break;
+    case MC__REQUEST__KIND_LOG:
+        mc__query_log(conn, req);
+        break;
     default:
         mc__conn_send_error(conn, req->id, MC_ERR_UNSUPPORTED,
                             "this node (protocol %u) does not know this request",

@@ -1,11 +1,11 @@
-/* RFC 6962 / RFC 9162 Merkle hashing (mc/merkle.h) against known answers:
+/* RFC 6962 / RFC 9162 Merkle trees (mc/merkle.h) against known answers:
  * the leaf hashes of the eight leaves of the transparency-dev test tree, the
  * roots of its trees of 0..8 leaves (from $MC_VECTORS_DIR/rfc6962/README.md),
- * and every inclusion-proof JSON file beside it: a happy path's leafHash is
- * the mc leaf hash of its leaf and its root is mc_merkle_root_of the first
- * treeSize leaves; every file's proof is then run through a verifier built
- * here on mc_merkle_node_hash (RFC 9162 section 2.1.3.2), which must accept
- * exactly the files with wantErr false. */
+ * and every inclusion and consistency JSON file beside it through mc's
+ * verifiers, which must accept exactly the files with wantErr false; on the
+ * happy paths over the test tree, mc makes the very same proofs. Then every
+ * proof of random trees of 1..70 leaves, made and checked, with tampering,
+ * and the streaming root against the recursive one. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "mc/error.h"
 #include "mc/merkle.h"
 
 #define LEAF_COUNT 8u
@@ -176,6 +177,29 @@ static bool hash_of_base64(const json_t *value, uint8_t out[MC_HASH_BYTES])
     return true;
 }
 
+/* A root as the files give it: a hash, or (in additional/) any bytes,
+ * which map to 32 by SHA-256 so that equal roots stay equal and different
+ * ones different. */
+static bool root_of_base64(const json_t *value, uint8_t out[MC_HASH_BYTES])
+{
+    const char *b64 = json_string_value(value);
+    uint8_t bin[256];
+    size_t len = 0;
+    const char *end = NULL;
+    if (b64 == NULL ||
+        sodium_base642bin(bin, sizeof bin, b64, strlen(b64), NULL, &len, &end,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        *end != '\0') {
+        return false;
+    }
+    if (len == MC_HASH_BYTES) {
+        memcpy(out, bin, MC_HASH_BYTES);
+    } else {
+        crypto_hash_sha256(out, bin, len);
+    }
+    return true;
+}
+
 /* A JSON number as uint64_t; values beyond 2^63 (the files hold 2^64 - 1)
  * become UINT64_MAX, which no tree here reaches. */
 static uint64_t index_of(const json_t *value)
@@ -186,35 +210,19 @@ static uint64_t index_of(const json_t *value)
     return d >= 9223372036854775808.0 ? UINT64_MAX : (uint64_t)d;
 }
 
-/* RFC 9162 section 2.1.3.2, on mc_merkle_node_hash. */
+/* The hash of leaves [begin, end) of leaf_hashes[], for proof generation. */
+static int array_range(void *ctx, uint64_t begin, uint64_t end, uint8_t out[MC_HASH_BYTES])
+{
+    const uint8_t(*leaves)[MC_HASH_BYTES] = ctx;
+    mc_merkle_root_of(leaves + begin, end - begin, out);
+    return 0;
+}
+
 static bool inclusion_verifies(uint64_t index, uint64_t size, const uint8_t leaf[MC_HASH_BYTES],
                                const uint8_t (*proof)[MC_HASH_BYTES], size_t proof_len,
                                const uint8_t root[MC_HASH_BYTES])
 {
-    if (index >= size) {
-        return false;
-    }
-    uint64_t fn = index, sn = size - 1;
-    uint8_t r[MC_HASH_BYTES], next[MC_HASH_BYTES];
-    memcpy(r, leaf, MC_HASH_BYTES);
-    for (size_t i = 0; i < proof_len; i++) {
-        if (sn == 0) {
-            return false;
-        }
-        if ((fn & 1u) != 0 || fn == sn) {
-            mc_merkle_node_hash(proof[i], r, next);
-            while ((fn & 1u) == 0 && fn != 0) {
-                fn >>= 1;
-                sn >>= 1;
-            }
-        } else {
-            mc_merkle_node_hash(r, proof[i], next);
-        }
-        memcpy(r, next, MC_HASH_BYTES);
-        fn >>= 1;
-        sn >>= 1;
-    }
-    return sn == 0 && memcmp(r, root, MC_HASH_BYTES) == 0;
+    return mc_merkle_verify_inclusion(index, size, leaf, proof, proof_len, root) == 0;
 }
 
 /* Decode the proof array (null is the empty proof); false when an element
@@ -298,6 +306,17 @@ static void check_inclusion_file(const char *path, inclusion_counts *counts)
     assert_int_equal(verifies, json_is_false(want_err));
     if (json_is_false(want_err)) {
         check_happy(path, index, size, leaf, root, proof_len, counts);
+        if (index < LEAF_COUNT && size <= LEAF_COUNT &&
+            memcmp(leaf, leaf_hashes[index], MC_HASH_BYTES) == 0) {
+            /* mc makes the same proof. */
+            uint8_t made[MC_MERKLE_PROOF_MAX][MC_HASH_BYTES];
+            size_t made_len = 0;
+            assert_int_equal(
+                mc_merkle_inclusion_proof(array_range, leaf_hashes, index, size, made, &made_len),
+                0);
+            assert_int_equal(made_len, proof_len);
+            assert_memory_equal(made, proof, proof_len * MC_HASH_BYTES);
+        }
     } else {
         counts->refused++;
     }
@@ -311,7 +330,9 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-static void walk_inclusion(const char *dir, int depth, inclusion_counts *counts)
+typedef void (*file_fn)(const char *path, void *ctx);
+
+static void walk(const char *dir, int depth, file_fn fn, void *ctx)
 {
     assert_true(depth <= WALK_DEPTH_MAX);
     DIR *d = opendir(dir);
@@ -329,28 +350,37 @@ static void walk_inclusion(const char *dir, int depth, inclusion_counts *counts)
         struct stat st;
         assert_int_equal(stat(path, &st), 0);
         if (S_ISDIR(st.st_mode)) {
-            walk_inclusion(path, depth + 1, counts);
+            walk(path, depth + 1, fn, ctx);
         } else if (ends_with(e->d_name, ".json")) {
-            check_inclusion_file(path, counts);
+            fn(path, ctx);
         }
     }
     closedir(d);
 }
 
-static void test_inclusion_vectors(void **state)
+static void vectors_dir(const char *kind, char *out, size_t len)
 {
-    (void)state;
     const char *vectors = getenv("MC_VECTORS_DIR");
     if (vectors == NULL) {
         print_error("MC_VECTORS_DIR is not set\n");
     }
     assert_non_null(vectors);
-    char dir[PATH_BYTES];
-    int n = snprintf(dir, sizeof dir, "%s/rfc6962/inclusion", vectors);
-    assert_true(n > 0 && (size_t)n < sizeof dir);
+    int n = snprintf(out, len, "%s/rfc6962/%s", vectors, kind);
+    assert_true(n > 0 && (size_t)n < len);
+}
 
+static void inclusion_file(const char *path, void *ctx)
+{
+    check_inclusion_file(path, ctx);
+}
+
+static void test_inclusion_vectors(void **state)
+{
+    (void)state;
+    char dir[PATH_BYTES];
+    vectors_dir("inclusion", dir, sizeof dir);
     inclusion_counts counts = {0};
-    walk_inclusion(dir, 0, &counts);
+    walk(dir, 0, inclusion_file, &counts);
     print_message("inclusion: %u files, %u happy paths, %u single-entry, %u refused\n",
                   counts.files, counts.happy, counts.single, counts.refused);
     /* As shipped: 98 files, the happy paths of inclusion/0..4 and
@@ -363,6 +393,127 @@ static void test_inclusion_vectors(void **state)
     assert_int_equal(counts.leaf_seen & 0x27u, 0x27u);
 }
 
+typedef struct consistency_counts {
+    unsigned files, happy, refused;
+} consistency_counts;
+
+/* A consistency file through mc_merkle_verify_consistency; a happy path
+ * over the test tree also gets the same proof from mc. */
+static void consistency_file(const char *path, void *ctx)
+{
+    consistency_counts *counts = ctx;
+    json_error_t error;
+    json_t *doc = json_load_file(path, JSON_DECODE_INT_AS_REAL, &error);
+    assert_non_null(doc);
+    const json_t *want_err = json_object_get(doc, "wantErr");
+    assert_true(json_is_boolean(want_err));
+    uint64_t size1 = index_of(json_object_get(doc, "size1"));
+    uint64_t size2 = index_of(json_object_get(doc, "size2"));
+    uint8_t root1[MC_HASH_BYTES], root2[MC_HASH_BYTES];
+    static uint8_t proof[PROOF_LEN_MAX][MC_HASH_BYTES];
+    size_t len = 0;
+    bool decoded = root_of_base64(json_object_get(doc, "root1"), root1) &&
+                   root_of_base64(json_object_get(doc, "root2"), root2) &&
+                   proof_of(json_object_get(doc, "proof"), proof, &len);
+    bool verifies =
+        decoded && mc_merkle_verify_consistency(size1, size2, root1, root2,
+                                                (const uint8_t(*)[MC_HASH_BYTES])proof, len) == 0;
+    if (verifies != json_is_false(want_err)) {
+        print_error("%s: verifier says %d, wantErr %d\n", path, verifies, json_is_true(want_err));
+    }
+    assert_int_equal(verifies, json_is_false(want_err));
+    if (json_is_false(want_err) && size2 <= LEAF_COUNT) {
+        uint8_t made[MC_MERKLE_PROOF_MAX][MC_HASH_BYTES];
+        size_t made_len = 0;
+        assert_int_equal(
+            mc_merkle_consistency_proof(array_range, leaf_hashes, size1, size2, made, &made_len),
+            0);
+        assert_int_equal(made_len, len);
+        assert_memory_equal(made, proof, len * MC_HASH_BYTES);
+        counts->happy++;
+    } else if (json_is_true(want_err)) {
+        counts->refused++;
+    }
+    counts->files++;
+    json_decref(doc);
+}
+
+static void test_consistency_vectors(void **state)
+{
+    (void)state;
+    char dir[PATH_BYTES];
+    vectors_dir("consistency", dir, sizeof dir);
+    consistency_counts counts = {0};
+    walk(dir, 0, consistency_file, &counts);
+    print_message("consistency: %u files, %u happy paths over the test tree, %u refused\n",
+                  counts.files, counts.happy, counts.refused);
+    assert_true(counts.files >= 80);
+    assert_true(counts.happy >= 5);
+    assert_true(counts.refused >= 70);
+}
+
+/* Every proof mc makes for trees of 1..TREE_MAX random leaves verifies, and
+ * a flipped bit, a shortened proof, another index or another root does not.
+ * (A size alone is no secret: RFC 9162 proofs bind the root, and a proof
+ * for n leaves may also check for n + 1 against the same root.) */
+#define TREE_MAX 70u
+
+static void tamper_checks(uint64_t i, uint64_t n, const uint8_t (*leaves)[MC_HASH_BYTES],
+                          const uint8_t root[MC_HASH_BYTES], uint8_t (*proof)[MC_HASH_BYTES],
+                          size_t len)
+{
+    const uint8_t(*p)[MC_HASH_BYTES] = (const uint8_t(*)[MC_HASH_BYTES])proof;
+    assert_int_equal(mc_merkle_verify_inclusion(i, n, leaves[i], p, len, root), 0);
+    if (n > 1) {
+        assert_int_not_equal(mc_merkle_verify_inclusion((i + 1) % n, n, leaves[i], p, len, root),
+                             0);
+    }
+    if (len > 0) {
+        proof[len / 2][i % MC_HASH_BYTES] ^= 0x10;
+        assert_int_not_equal(mc_merkle_verify_inclusion(i, n, leaves[i], p, len, root), 0);
+        proof[len / 2][i % MC_HASH_BYTES] ^= 0x10;
+        assert_int_not_equal(mc_merkle_verify_inclusion(i, n, leaves[i], p, len - 1, root), 0);
+    }
+}
+
+static void test_random_trees(void **state)
+{
+    (void)state;
+    static uint8_t leaves[TREE_MAX][MC_HASH_BYTES], roots[TREE_MAX + 1][MC_HASH_BYTES];
+    randombytes_buf(leaves, sizeof leaves);
+    for (uint64_t n = 0; n <= TREE_MAX; n++) {
+        mc_merkle_root_of((const uint8_t(*)[MC_HASH_BYTES])leaves, n, roots[n]);
+    }
+    mc_merkle_stream stream;
+    mc_merkle_stream_init(&stream);
+    uint8_t proof[MC_MERKLE_PROOF_MAX][MC_HASH_BYTES], got[MC_HASH_BYTES];
+    size_t len = 0;
+    for (uint64_t n = 1; n <= TREE_MAX; n++) {
+        mc_merkle_stream_add(&stream, leaves[n - 1]);
+        mc_merkle_stream_root(&stream, got);
+        assert_memory_equal(got, roots[n], MC_HASH_BYTES);
+        for (uint64_t i = 0; i < n; i++) {
+            assert_int_equal(mc_merkle_inclusion_proof(array_range, leaves, i, n, proof, &len), 0);
+            tamper_checks(i, n, (const uint8_t(*)[MC_HASH_BYTES])leaves, roots[n], proof, len);
+        }
+        for (uint64_t m = 0; m <= n; m++) {
+            assert_int_equal(mc_merkle_consistency_proof(array_range, leaves, m, n, proof, &len),
+                             0);
+            const uint8_t(*p)[MC_HASH_BYTES] = (const uint8_t(*)[MC_HASH_BYTES])proof;
+            assert_int_equal(mc_merkle_verify_consistency(m, n, roots[m], roots[n], p, len),
+                             m == 0 ? MC_ERR_PROOF_INVALID : MC_ERR_OK);
+            if (m > 0 && m < n) {
+                assert_int_not_equal(
+                    mc_merkle_verify_consistency(m, n, roots[m - 1], roots[n], p, len), 0);
+                assert_int_not_equal(
+                    mc_merkle_verify_consistency(m, n, roots[m], roots[n - 1], p, len), 0);
+            }
+        }
+    }
+    assert_int_not_equal(mc_merkle_inclusion_proof(array_range, leaves, 5, 5, proof, &len), 0);
+    assert_int_not_equal(mc_merkle_consistency_proof(array_range, leaves, 6, 5, proof, &len), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +521,8 @@ int main(void)
         cmocka_unit_test(test_node_hash),
         cmocka_unit_test(test_roots),
         cmocka_unit_test(test_inclusion_vectors),
+        cmocka_unit_test(test_consistency_vectors),
+        cmocka_unit_test(test_random_trees),
     };
     return cmocka_run_group_tests(tests, setup_leaves, NULL);
 }

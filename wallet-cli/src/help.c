@@ -110,6 +110,26 @@ const mcw_command mcw_commands[] = {
      "Makes a frozen account active again.\n", mcw_cmd_unfreeze},
     {"close", "(steward) close an account at a zero balance", "close HANDLE",
      "Closes HANDLE for good. Only at a balance of exactly zero.\n", mcw_cmd_close},
+    {"checkpoint", "fetch, verify and remember the node's signed checkpoint", "checkpoint",
+     "Fetches the node's latest checkpoint (the size and Merkle root of the log,\n"
+     "signed with the node key named in the ledger's genesis), verifies it, and\n"
+     "remembers it in the wallet. From the second time on, it also verifies a\n"
+     "consistency proof that the log still extends the checkpoint remembered:\n"
+     "if it does not, the history was rewritten, which is reported loudly (exit 1,\n"
+     "HISTORY_REWRITTEN) and the remembered checkpoint is kept as evidence.\n",
+     mcw_cmd_checkpoint},
+    {"proof", "prove a transaction is in the log", "proof TXID",
+     "Fetches and verifies a checkpoint (as `checkpoint` does), then the proof that\n"
+     "transaction TXID (64 hex digits) is in the log of that checkpoint, and\n"
+     "verifies it: the entry is the transaction's, its leaf hash leads to the\n"
+     "signed root. Prints the leaf index, tree size, leaf hash, audit path, root\n"
+     "and the checkpoint.\n",
+     mcw_cmd_proof},
+    {"audit", "export the whole history for an auditor", "audit export --out FILE",
+     "Writes the ledger's whole history (the genesis, every log entry exactly as\n"
+     "stored, the node's checkpoints) to FILE, for `mcaudit verify FILE`. Needs an\n"
+     "open ledger, or a steward's or auditor's identity.\n",
+     mcw_cmd_audit},
     {"help", "help on a command", "help [COMMAND]",
      "Without COMMAND, lists the commands; with it, shows that command's help.\n", cmd_help},
 };

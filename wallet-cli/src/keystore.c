@@ -98,6 +98,11 @@ static bool has_default(const mcw_ctx *ctx)
     return f != NULL;
 }
 
+bool mcw_has_identity(const mcw_ctx *ctx)
+{
+    return ctx->as != NULL || has_default(ctx);
+}
+
 int mcw_keystore_create(mcw_ctx *ctx, const char *name, const char *passphrase,
                         uint8_t public_key[MC_PUBLIC_KEY_BYTES])
 {

@@ -116,6 +116,8 @@ int mcw_keystore_create(mcw_ctx *ctx, const char *name, const char *passphrase,
                         uint8_t public_key[MC_PUBLIC_KEY_BYTES]);
 /* The identity in use: --as NAME or the default. Loads its public key. */
 int mcw_identity(mcw_ctx *ctx);
+/* Whether there is an identity to use (--as, or a default), quietly. */
+bool mcw_has_identity(const mcw_ctx *ctx);
 /* Unlock the identity's secret key (asks for the passphrase if needed). */
 int mcw_unlock(mcw_ctx *ctx);
 typedef int (*mcw_identity_cb)(mcw_ctx *ctx, const char *name, const uint8_t *public_key,
@@ -202,5 +204,8 @@ int mcw_cmd_limits(mcw_ctx *ctx, int argc, char **argv);
 int mcw_cmd_freeze(mcw_ctx *ctx, int argc, char **argv);
 int mcw_cmd_unfreeze(mcw_ctx *ctx, int argc, char **argv);
 int mcw_cmd_close(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_checkpoint(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_proof(mcw_ctx *ctx, int argc, char **argv);
+int mcw_cmd_audit(mcw_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -26,8 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mc/checkpoint.h"
 #include "mc/crypto.h"
 #include "mc/ledger.h"
+#include "mc/merkle.h"
 #include "mc/tx.h"
 #include "mc/types.h"
 
@@ -179,6 +181,43 @@ int mc_client_open_requests(mc_client *c, const uint8_t key[MC_PUBLIC_KEY_BYTES]
 
 /* A payment request by id, open or closed: UNKNOWN_REQUEST when none. */
 int mc_client_get_request(mc_client *c, const uint8_t id[MC_TX_ID_BYTES], mc_client_request *out);
+
+/* The node's checkpoint: the latest (tree_size 0) or the one of exactly
+ * tree_size entries, its text into `out` (MC_CHECKPOINT_TEXT_MAX bytes,
+ * NUL-terminated). The caller verifies it (mc_checkpoint_verify with the
+ * node key of the genesis). NOT_FOUND when none is stored at that size. */
+int mc_client_checkpoint(mc_client *c, uint64_t tree_size, char *out, size_t *len);
+
+/* An inclusion proof as the node sends it (not yet verified). */
+typedef struct mc_client_inclusion {
+    uint64_t leaf_index; /* height - 1 */
+    uint64_t tree_size;
+    uint8_t leaf_hash[MC_HASH_BYTES];
+    uint8_t audit_path[MC_MERKLE_PROOF_MAX][MC_HASH_BYTES];
+    size_t path_len;
+    uint8_t *entry; /* the LogEntry, malloc'd (free it); NULL when hidden */
+    size_t entry_len;
+    char checkpoint[MC_CHECKPOINT_TEXT_MAX]; /* of tree_size; "" when none */
+} mc_client_inclusion;
+
+/* The proof that transaction `tx_id` is in the tree of tree_size entries
+ * (0: the latest checkpoint's). NOT_FOUND when never applied. */
+int mc_client_inclusion_proof(mc_client *c, const uint8_t tx_id[MC_TX_ID_BYTES], uint64_t tree_size,
+                              mc_client_inclusion *out);
+
+/* The consistency proof from size1 to size2 entries (1 <= size1 <= size2),
+ * into `proof` (MC_MERKLE_PROOF_MAX hashes of room). */
+int mc_client_consistency_proof(mc_client *c, uint64_t size1, uint64_t size2,
+                                uint8_t (*proof)[MC_HASH_BYTES], size_t *len);
+
+/* One page of the log from `from_height`: `cb` is called for each entry
+ * (checkpoint NULL) and each checkpoint (entry NULL) in order; *next is
+ * the height to ask for next, *more when there is more. FORBIDDEN unless
+ * the caller may see the whole log. */
+typedef int (*mc_client_log_cb)(uint64_t height, const uint8_t *entry, size_t entry_len,
+                                const char *checkpoint, void *ctx);
+int mc_client_log(mc_client *c, uint64_t from_height, uint32_t limit, mc_client_log_cb cb,
+                  void *ctx, uint64_t *next, bool *more);
 
 /* Pipelining: send a submission without waiting; *request_id identifies its
  * answer. While it sends, the client reads the answers that arrive (a node

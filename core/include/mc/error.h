@@ -66,7 +66,14 @@
     X(PROTOCOL, 55, "the peer broke the protocol")                                                 \
     X(REQUEST_CLOSED, 56, "the payment request was already paid, declined or cancelled")           \
     X(REQUEST_MISMATCH, 57, "the payment does not match the request's payer, payee or amount")     \
-    X(WRONG_PASSPHRASE, 58, "wrong passphrase for this key")
+    X(WRONG_PASSPHRASE, 58, "wrong passphrase for this key")                                       \
+    X(PROOF_INVALID, 59, "the Merkle proof does not verify")                                       \
+    X(HISTORY_REWRITTEN, 60,                                                                       \
+      "the log does not extend an earlier checkpoint: history was rewritten")                      \
+    X(CHECKPOINT_INVALID, 61,                                                                      \
+      "the checkpoint does not parse or is not signed by the ledger's node")                       \
+    X(REPLAY_MISMATCH, 62, "replaying the log does not give what the log records")                 \
+    X(ROOT_MISMATCH, 63, "the log's Merkle root is not the one its checkpoint signs")
 
 typedef enum mc_err {
 #define MC__ERR_ENUM(name, value, message) MC_ERR_##name = value,

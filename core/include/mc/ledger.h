@@ -70,7 +70,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mc/checkpoint.h"
 #include "mc/crypto.h"
+#include "mc/merkle.h"
 #include "mc/tx.h"
 #include "mc/types.h"
 
@@ -83,7 +85,12 @@
 typedef struct mc_ledger mc_ledger;
 
 typedef struct mc_ledger_options {
-    bool no_sync;            /* no fsync on commit: benchmarks and tests only */
+    bool no_sync; /* no fsync on commit: benchmarks and tests only */
+    /* The node's key (the genesis names it): when set, every batch that
+     * grows the log also stores a checkpoint of the new size signed with it,
+     * at the batch's time, in the same transaction. Borrowed: it must outlive
+     * the ledger. NULL: no checkpoints (an auditor's scratch replay). */
+    const mc_keypair *checkpoint_key;
     uint64_t map_size_bytes; /* initial LMDB map size (>= 64 KiB); 0: 64 MiB */
     uint64_t map_size_max;   /* the map never grows past this; 0: 1 TiB */
 } mc_ledger_options;
@@ -279,6 +286,42 @@ void mc_entry_clear(mc_entry *entry);
 /* The RFC 9162 root of the log's first `size` entries (size <= height). */
 int mc_ledger_root(mc_ledger *ledger, uint64_t size, uint8_t out[MC_HASH_BYTES]);
 
+/* Proofs over the log from its stored subtrees, O(log n) reads each, at any
+ * size up to the height (RFC 9162): the inclusion of entry `index` (0-based:
+ * height index + 1) in the first `size` entries, and the consistency of the
+ * first size1 with the first size2. `proof` has room for
+ * MC_MERKLE_PROOF_MAX hashes. MC_ERR_INVALID_ARGUMENT for sizes past the
+ * height or an index past the size. */
+int mc_ledger_inclusion_proof(mc_ledger *ledger, uint64_t index, uint64_t size,
+                              uint8_t (*proof)[MC_HASH_BYTES], size_t *len);
+int mc_ledger_consistency_proof(mc_ledger *ledger, uint64_t size1, uint64_t size2,
+                                uint8_t (*proof)[MC_HASH_BYTES], size_t *len);
+
+/* Checkpoints, as stored by the batches (mc_ledger_options.checkpoint_key):
+ * the latest (the greatest size), or the one of exactly `size` entries,
+ * its text into `out` (MC_CHECKPOINT_TEXT_MAX bytes, NUL-terminated).
+ * NOT_FOUND when there is none. */
+int mc_ledger_latest_checkpoint(mc_ledger *ledger, char *out, size_t *len);
+int mc_ledger_checkpoint_at(mc_ledger *ledger, uint64_t size, char *out, size_t *len);
+
+/* Sign and store a checkpoint of the current height at time `now`, unless
+ * one is stored for it already (a node starting on a ledger just made by
+ * init). MC_ERR_INVALID_ARGUMENT without a checkpoint key. */
+int mc_ledger_sign_checkpoint(mc_ledger *ledger, int64_t now);
+
+/* The stored checkpoints of sizes above `after_size`, in order, at most
+ * `limit` (0: all). A non-zero return of `cb` stops the walk and is
+ * returned; `text` is valid during the call. */
+typedef int (*mc_checkpoint_cb)(uint64_t size, const char *text, size_t len, void *ctx);
+int mc_ledger_checkpoints(mc_ledger *ledger, uint64_t after_size, size_t limit, mc_checkpoint_cb cb,
+                          void *ctx);
+
+/* Create a ledger in `dir` from a genesis record given whole (an auditor
+ * replaying an export: the ledger id is then the same). Errors as
+ * mc_ledger_create; MC_ERR_CORRUPT when the record does not decode. */
+int mc_ledger_create_from_genesis(const char *dir, const uint8_t *genesis, size_t len,
+                                  const mc_ledger_options *opts, mc_ledger **out);
+
 /* Check every invariant over the whole store: balances sum to 0; each
  * account's limits are valid and its balance within them (or outside only on
  * the side a later limit change put it, never moved there by a payment);
@@ -287,7 +330,9 @@ int mc_ledger_root(mc_ledger *ledger, uint64_t size, uint8_t out[MC_HASH_BYTES])
  * pointing at it; the Merkle leaves match the entries; each account's history
  * sums to its balance; every open payment request is indexed under both
  * parties and nothing else is, every closed one names the transaction that
- * closed it. Returns MC_ERR_OK, or MC_ERR_INVARIANT with the first
+ * closed it; every stored checkpoint is signed by the node key of the
+ * genesis, for this ledger, with the root of its size and the time of the
+ * entry at its size. Returns MC_ERR_OK, or MC_ERR_INVARIANT with the first
  * violation written into `why` (may be NULL), or a storage error. */
 int mc_ledger_check(mc_ledger *ledger, char *why, size_t why_len);
 
