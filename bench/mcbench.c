@@ -1,5 +1,6 @@
 /* mcbench: how fast the ledger applies transfers, next to the machine's
- * physical limits.
+ * physical limits. `mcbench node ...` benchmarks a running mcnode instead
+ * (node_bench.c); `mcbench [core] ...`, this file, the core ledger alone.
  *
  * It pre-signs N transfers among K accounts (random pairs, amounts far inside
  * wide limits so that every one is applied), then, for each batch size, on a
@@ -17,7 +18,6 @@
  * times and rates only, never for amounts. */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +38,9 @@
 #include "mc/tx.h"
 #include "mc/types.h"
 
+#include "bench.h"
+#include "node_bench.h"
+
 #define BENCH_TRANSFERS_DEFAULT 20000u
 #define BENCH_TRANSFERS_MAX 1000000u
 #define BENCH_ACCOUNTS_DEFAULT 1000u
@@ -48,11 +50,10 @@
 #define BENCH_SECONDS_DEFAULT 2.0 /* cap on each measured run */
 #define BENCH_SECONDS_MAX 3600.0
 #define BENCH_PROBE_SECONDS 1.0 /* each raw probe */
-#define BENCH_PATH_MAX 4096u
+#define BENCH_PATH_MAX MC_BENCH_PATH_MAX
 #define BENCH_MESSAGE_BYTES 100u
 #define BENCH_AMOUNT_MAX 10000                /* minor units per transfer */
 #define BENCH_LIMIT INT64_C(1000000000000000) /* +-1e15 minor units: never reached */
-#define BENCH_TMPFS_MAGIC 0x01021994
 
 typedef struct bench_config {
     size_t transfers;
@@ -95,47 +96,16 @@ typedef struct bench_probes {
     double commit_rate_no_sync;
 } bench_probes;
 
-/* Temporary directories still to remove: removed at exit, also on failure. */
-#define BENCH_TMPDIRS_MAX 4u
-static char bench_tmpdirs[BENCH_TMPDIRS_MAX][BENCH_PATH_MAX];
-
 static const int64_t bench_now = 1700000000; /* the genesis time; "now" of every batch */
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t rng_next(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
-static void die(const char *what, int rc)
-{
-    fprintf(stderr, "mcbench: %s: %s (%s)\n", what, mc_strerror(rc), mc_err_name(rc));
-    exit(1);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n, size);
-    if (p == NULL) {
-        die("allocating", MC_ERR_NO_MEMORY);
-    }
-    return p;
-}
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: mcbench [--transfers N] [--accounts K] [--batch B[,B...]] [--sync[=MODE]]\n"
-            "               [--seconds S] [--dir DIR]\n"
+            "usage: mcbench [core] [--transfers N] [--accounts K] [--batch B[,B...]]\n"
+            "               [--sync[=MODE]] [--seconds S] [--dir DIR]\n"
+            "       mcbench node [OPTIONS]   a running mcnode instead: mcbench node --help\n"
+            "\n"
+            "The core ledger alone (mc_ledger_apply_batch) at several batch sizes:\n"
             "  --transfers N   pre-signed transfers to apply (default %u, max %u)\n"
             "  --accounts K    accounts they move between (default %u, %u..%u)\n"
             "  --batch LIST    batch sizes, each 1..%u (default 1,16,128,1024)\n"
@@ -145,18 +115,6 @@ static void usage(FILE *f)
             "  --dir DIR       where the temporary ledgers go (default $TMPDIR or /var/tmp)\n",
             BENCH_TRANSFERS_DEFAULT, BENCH_TRANSFERS_MAX, BENCH_ACCOUNTS_DEFAULT,
             BENCH_ACCOUNTS_MIN, BENCH_ACCOUNTS_MAX, MC_BATCH_MAX, BENCH_SECONDS_DEFAULT);
-}
-
-static bool parse_size(const char *text, size_t min, size_t max, size_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
-        return false;
-    }
-    *out = (size_t)v;
-    return true;
 }
 
 static bool parse_batches(const char *text, bench_config *cfg)
@@ -169,7 +127,7 @@ static bool parse_batches(const char *text, bench_config *cfg)
     char *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
         if (cfg->batch_count == BENCH_BATCH_SIZES_MAX ||
-            !parse_size(tok, 1, MC_BATCH_MAX, &cfg->batches[cfg->batch_count])) {
+            !mc__bench_parse_size(tok, 1, MC_BATCH_MAX, &cfg->batches[cfg->batch_count])) {
             return false;
         }
         cfg->batch_count++;
@@ -216,8 +174,7 @@ static void config_defaults(bench_config *cfg)
     cfg->durable = true;
     cfg->no_sync = true;
     cfg->seconds = BENCH_SECONDS_DEFAULT;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(cfg->dir, sizeof cfg->dir, "%s", tmp != NULL && tmp[0] != '\0' ? tmp : "/var/tmp");
+    mc__bench_default_dir(cfg->dir, sizeof cfg->dir);
 }
 
 static void parse_args(int argc, char **argv, bench_config *cfg)
@@ -238,10 +195,11 @@ static void parse_args(int argc, char **argv, bench_config *cfg)
         bool ok = true;
         switch (c) {
         case 'n':
-            ok = parse_size(optarg, 1, BENCH_TRANSFERS_MAX, &cfg->transfers);
+            ok = mc__bench_parse_size(optarg, 1, BENCH_TRANSFERS_MAX, &cfg->transfers);
             break;
         case 'k':
-            ok = parse_size(optarg, BENCH_ACCOUNTS_MIN, BENCH_ACCOUNTS_MAX, &cfg->accounts);
+            ok = mc__bench_parse_size(optarg, BENCH_ACCOUNTS_MIN, BENCH_ACCOUNTS_MAX,
+                                      &cfg->accounts);
             break;
         case 'b':
             ok = parse_batches(optarg, cfg);
@@ -276,62 +234,6 @@ static void parse_args(int argc, char **argv, bench_config *cfg)
     }
 }
 
-/* A new directory under cfg->dir, removed by remove_tmpdir(). */
-static void make_tmpdir(const bench_config *cfg, char *out, size_t len)
-{
-    if (snprintf(out, len, "%s/mcbench.XXXXXX", cfg->dir) >= (int)len || mkdtemp(out) == NULL) {
-        fprintf(stderr, "mcbench: cannot create a directory in %s: %s\n", cfg->dir,
-                strerror(errno));
-        exit(1);
-    }
-    for (size_t i = 0; i < BENCH_TMPDIRS_MAX; i++) {
-        if (bench_tmpdirs[i][0] == '\0') {
-            snprintf(bench_tmpdirs[i], sizeof bench_tmpdirs[i], "%s", out);
-            return;
-        }
-    }
-    fprintf(stderr, "mcbench: more than %u temporary directories at once\n", BENCH_TMPDIRS_MAX);
-    abort();
-}
-
-/* Removes the files of a directory made by make_tmpdir() (LMDB's files: no
- * subdirectories), then the directory. */
-static void remove_tmpdir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d != NULL) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            char path[BENCH_PATH_MAX + 256];
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-                continue;
-            }
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    if (rmdir(dir) != 0) {
-        fprintf(stderr, "mcbench: warning: cannot remove %s: %s\n", dir, strerror(errno));
-    }
-    for (size_t i = 0; i < BENCH_TMPDIRS_MAX; i++) {
-        if (strcmp(bench_tmpdirs[i], dir) == 0) {
-            bench_tmpdirs[i][0] = '\0';
-        }
-    }
-}
-
-static void remove_tmpdirs_at_exit(void)
-{
-    for (size_t i = 0; i < BENCH_TMPDIRS_MAX; i++) {
-        if (bench_tmpdirs[i][0] != '\0') {
-            char dir[BENCH_PATH_MAX];
-            memcpy(dir, bench_tmpdirs[i], sizeof dir);
-            remove_tmpdir(dir);
-        }
-    }
-}
-
 static void genesis_params(bench_data *data, mc_genesis_params *p)
 {
     mc_genesis_params_default(p);
@@ -355,12 +257,12 @@ static mc_ledger *create_ledger(bench_data *data, const char *dir)
     mc_ledger *ledger = NULL;
     int rc = mc_ledger_create(dir, &p, &opts, &ledger);
     if (rc != MC_ERR_OK) {
-        die("creating a ledger", rc);
+        mc__bench_die("creating a ledger", rc);
     }
     mc_ledger_info info;
     rc = mc_ledger_get_info(ledger, &info);
     if (rc != MC_ERR_OK) {
-        die("reading the ledger's info", rc);
+        mc__bench_die("reading the ledger's info", rc);
     }
     memcpy(data->ledger_id, info.ledger_id, MC_LEDGER_ID_BYTES);
     return ledger;
@@ -385,7 +287,7 @@ static mc_tx *sign_and_decode(const mc_body *body, const mc_keypair *signer, uin
         rc = mc_tx_verify(tx);
     }
     if (rc != MC_ERR_OK) {
-        die("signing a transaction", rc);
+        mc__bench_die("signing a transaction", rc);
     }
     free(body_bytes);
     if (bytes_out != NULL) {
@@ -414,12 +316,12 @@ static void apply_or_die(mc_ledger *ledger, mc_tx *const *txs, size_t n, mc_resu
  * limits) applied to the template ledger. */
 static void prepare_accounts(const bench_config *cfg, bench_data *data, mc_ledger *ledger)
 {
-    data->keys = xcalloc(cfg->accounts, sizeof *data->keys);
+    data->keys = mc__bench_xcalloc(cfg->accounts, sizeof *data->keys);
     size_t pending = 0;
     for (size_t i = 0; i < cfg->accounts; i++) {
         int rc = mc_keypair_generate(&data->keys[i]);
         if (rc != MC_ERR_OK) {
-            die("generating a key", rc);
+            mc__bench_die("generating a key", rc);
         }
         char handle[MC_HANDLE_LEN_MAX + 1];
         snprintf(handle, sizeof handle, "acct%zu", i);
@@ -444,19 +346,19 @@ static void prepare_accounts(const bench_config *cfg, bench_data *data, mc_ledge
 static void prepare_transfers(const bench_config *cfg, bench_data *data)
 {
     uint64_t rng = 42;
-    data->signed_tx = xcalloc(cfg->transfers, sizeof *data->signed_tx);
-    data->signed_len = xcalloc(cfg->transfers, sizeof *data->signed_len);
-    data->verified = xcalloc(cfg->transfers, sizeof *data->verified);
+    data->signed_tx = mc__bench_xcalloc(cfg->transfers, sizeof *data->signed_tx);
+    data->signed_len = mc__bench_xcalloc(cfg->transfers, sizeof *data->signed_len);
+    data->verified = mc__bench_xcalloc(cfg->transfers, sizeof *data->verified);
     for (size_t i = 0; i < cfg->transfers; i++) {
-        size_t payer = (size_t)(rng_next(&rng) % cfg->accounts);
-        size_t payee = (size_t)(rng_next(&rng) % (cfg->accounts - 1));
+        size_t payer = (size_t)(mc__bench_rng_next(&rng) % cfg->accounts);
+        size_t payee = (size_t)(mc__bench_rng_next(&rng) % (cfg->accounts - 1));
         if (payee >= payer) {
             payee++; /* any account but the payer */
         }
         mc_body b = new_body(data, MC_TX_TRANSFER, i + 1);
         memcpy(b.u.transfer.payer, mc_keypair_public(data->keys[payer]), MC_PUBLIC_KEY_BYTES);
         memcpy(b.u.transfer.payee, mc_keypair_public(data->keys[payee]), MC_PUBLIC_KEY_BYTES);
-        b.u.transfer.amount = 1 + (int64_t)(rng_next(&rng) % BENCH_AMOUNT_MAX);
+        b.u.transfer.amount = 1 + (int64_t)(mc__bench_rng_next(&rng) % BENCH_AMOUNT_MAX);
         data->verified[i] =
             sign_and_decode(&b, data->keys[payer], &data->signed_tx[i], &data->signed_len[i]);
     }
@@ -474,15 +376,15 @@ static void prepare(const bench_config *cfg, bench_data *data)
         rc = mc_keypair_generate(&node);
     }
     if (rc != MC_ERR_OK) {
-        die("generating keys", rc);
+        mc__bench_die("generating keys", rc);
     }
     memcpy(data->steward_key[0], mc_keypair_public(data->steward), MC_PUBLIC_KEY_BYTES);
     memcpy(data->node_key, mc_keypair_public(node), MC_PUBLIC_KEY_BYTES);
     mc_keypair_free(node);
 
-    data->results = xcalloc(MC_BATCH_MAX, sizeof *data->results);
-    data->batch = xcalloc(MC_BATCH_MAX, sizeof *data->batch);
-    make_tmpdir(cfg, data->template_dir, sizeof data->template_dir);
+    data->results = mc__bench_xcalloc(MC_BATCH_MAX, sizeof *data->results);
+    data->batch = mc__bench_xcalloc(MC_BATCH_MAX, sizeof *data->batch);
+    mc__bench_tmpdir_make(cfg->dir, data->template_dir, sizeof data->template_dir);
     mc_ledger *ledger = create_ledger(data, data->template_dir);
     prepare_accounts(cfg, data, ledger);
     mc_ledger_close(ledger);
@@ -505,7 +407,7 @@ static void release(const bench_config *cfg, bench_data *data)
     free(data->results);
     free(data->batch);
     mc_keypair_free(data->steward);
-    remove_tmpdir(data->template_dir);
+    mc__bench_tmpdir_remove(data->template_dir);
 }
 
 static void require_applied(const mc_result *results, size_t n, const char *what)
@@ -524,7 +426,7 @@ static void apply_or_die(mc_ledger *ledger, mc_tx *const *txs, size_t n, mc_resu
 {
     int rc = mc_ledger_apply_batch(ledger, txs, n, bench_now, results);
     if (rc != MC_ERR_OK) {
-        die(what, rc);
+        mc__bench_die(what, rc);
     }
     require_applied(results, n, what);
 }
@@ -569,12 +471,12 @@ static mc_ledger *open_copy(const bench_data *data, const char *dir, bool durabl
     mc_ledger *ledger = NULL;
     int rc = mc_ledger_open(dir, &opts, &ledger);
     if (rc != MC_ERR_OK) {
-        die("opening a copy of the template ledger", rc);
+        mc__bench_die("opening a copy of the template ledger", rc);
     }
     mc_ledger_info info;
     rc = mc_ledger_get_info(ledger, &info);
     if (rc != MC_ERR_OK) {
-        die("reading the ledger's info", rc);
+        mc__bench_die("reading the ledger's info", rc);
     }
     if (memcmp(info.ledger_id, data->ledger_id, MC_LEDGER_ID_BYTES) != 0) {
         fprintf(stderr, "mcbench: the copied ledger has another id\n");
@@ -594,7 +496,7 @@ static void decode_batch(bench_data *data, size_t first, size_t n)
             rc = mc_tx_verify(tx);
         }
         if (rc != MC_ERR_OK) {
-            die("decoding a transfer", rc);
+            mc__bench_die("decoding a transfer", rc);
         }
         data->batch[j] = tx;
     }
@@ -605,7 +507,7 @@ static void decode_batch(bench_data *data, size_t first, size_t n)
 static void timed_run(const bench_config *cfg, bench_data *data, mc_ledger *ledger, bench_run *run)
 {
     size_t done = 0;
-    double start = now_seconds();
+    double start = mc__bench_now_seconds();
     double elapsed = 0.0;
     while (done < cfg->transfers && elapsed < cfg->seconds) {
         size_t n = cfg->transfers - done < run->batch ? cfg->transfers - done : run->batch;
@@ -619,7 +521,7 @@ static void timed_run(const bench_config *cfg, bench_data *data, mc_ledger *ledg
             apply_or_die(ledger, &data->verified[done], n, data->results, "applying transfers");
         }
         done += n;
-        elapsed = now_seconds() - start;
+        elapsed = mc__bench_now_seconds() - start;
     }
     run->done = done;
     run->seconds = elapsed;
@@ -629,7 +531,7 @@ static void timed_run(const bench_config *cfg, bench_data *data, mc_ledger *ledg
 static void measure(const bench_config *cfg, bench_data *data, bench_run *run)
 {
     char dir[BENCH_PATH_MAX];
-    make_tmpdir(cfg, dir, sizeof dir);
+    mc__bench_tmpdir_make(cfg->dir, dir, sizeof dir);
     mc_ledger *ledger = open_copy(data, dir, run->durable);
     timed_run(cfg, data, ledger, run);
 
@@ -640,7 +542,7 @@ static void measure(const bench_config *cfg, bench_data *data, bench_run *run)
         exit(1);
     }
     mc_ledger_close(ledger);
-    remove_tmpdir(dir);
+    mc__bench_tmpdir_remove(dir);
 }
 
 /* Raw Ed25519: verifications per second of one signature over 100 bytes. */
@@ -649,7 +551,7 @@ static double probe_verify(void)
     mc_keypair *kp = NULL;
     int rc = mc_keypair_generate(&kp);
     if (rc != MC_ERR_OK) {
-        die("generating a key", rc);
+        mc__bench_die("generating a key", rc);
     }
     uint8_t msg[BENCH_MESSAGE_BYTES];
     uint8_t sig[MC_SIGNATURE_BYTES];
@@ -658,7 +560,7 @@ static double probe_verify(void)
     }
     mc_sign_raw(kp, msg, sizeof msg, sig);
     size_t count = 0;
-    double start = now_seconds();
+    double start = mc__bench_now_seconds();
     double elapsed = 0.0;
     while (elapsed < BENCH_PROBE_SECONDS) {
         for (int i = 0; i < 64; i++) {
@@ -668,7 +570,7 @@ static double probe_verify(void)
             }
         }
         count += 64;
-        elapsed = now_seconds() - start;
+        elapsed = mc__bench_now_seconds() - start;
     }
     mc_keypair_free(kp);
     return (double)count / elapsed;
@@ -685,7 +587,7 @@ static double commit_loop(MDB_env *env, MDB_dbi dbi)
 {
     uint8_t value[BENCH_MESSAGE_BYTES] = {0};
     uint64_t count = 0;
-    double start = now_seconds();
+    double start = mc__bench_now_seconds();
     double elapsed = 0.0;
     while (elapsed < BENCH_PROBE_SECONDS) {
         MDB_txn *txn = NULL;
@@ -708,7 +610,7 @@ static double commit_loop(MDB_env *env, MDB_dbi dbi)
             lmdb_die("commit", rc);
         }
         count++;
-        elapsed = now_seconds() - start;
+        elapsed = mc__bench_now_seconds() - start;
     }
     return (double)count / elapsed;
 }
@@ -717,7 +619,7 @@ static double commit_loop(MDB_env *env, MDB_dbi dbi)
 static double probe_commit(const bench_config *cfg, bool durable)
 {
     char dir[BENCH_PATH_MAX];
-    make_tmpdir(cfg, dir, sizeof dir);
+    mc__bench_tmpdir_make(cfg->dir, dir, sizeof dir);
     MDB_env *env = NULL;
     MDB_txn *txn = NULL;
     MDB_dbi dbi = 0;
@@ -742,7 +644,7 @@ static double probe_commit(const bench_config *cfg, bool durable)
     }
     double rate = commit_loop(env, dbi);
     mdb_env_close(env);
-    remove_tmpdir(dir);
+    mc__bench_tmpdir_remove(dir);
     return rate;
 }
 
@@ -756,8 +658,7 @@ static void print_header(const bench_config *cfg)
     printf("\n  each run on a fresh ledger under %s, stopped after %.1f s if not done;\n"
            "  one thread: the node will verify signatures on a thread pool\n",
            cfg->dir, cfg->seconds);
-    struct statfs fs;
-    if (statfs(cfg->dir, &fs) == 0 && fs.f_type == BENCH_TMPFS_MAGIC) {
+    if (mc__bench_is_tmpfs(cfg->dir)) {
         printf("  WARNING: %s is a tmpfs (memory): fsync costs nothing there, so the\n"
                "  durable figures are not durable. Use --dir on a disk.\n",
                cfg->dir);
@@ -820,23 +721,22 @@ static double run_mode(const bench_config *cfg, bench_data *data, const bench_pr
     return best;
 }
 
-int main(int argc, char **argv)
+static int main_core(int argc, char **argv)
 {
     bench_config cfg;
     parse_args(argc, argv, &cfg);
-    atexit(remove_tmpdirs_at_exit);
     int rc = mc_crypto_init();
     if (rc != MC_ERR_OK) {
-        die("initialising libsodium", rc);
+        mc__bench_die("initialising libsodium", rc);
     }
     print_header(&cfg);
-    double start = now_seconds();
+    double start = mc__bench_now_seconds();
 
     bench_data data;
     memset(&data, 0, sizeof data);
     prepare(&cfg, &data);
     printf("  signed %zu transfers and %zu account openings in %.1f s\n", cfg.transfers,
-           cfg.accounts, now_seconds() - start);
+           cfg.accounts, mc__bench_now_seconds() - start);
 
     bench_probes probes = {probe_verify(), 0.0, 0.0};
     if (cfg.durable) {
@@ -868,7 +768,19 @@ int main(int argc, char **argv)
            "verify rate\n",
            cfg.durable ? "durable" : "NO SYNC, not durable", best_batch, headline,
            headline / probes.verify_rate);
-    printf("Total time %.1f s\n", now_seconds() - start);
+    printf("Total time %.1f s\n", mc__bench_now_seconds() - start);
     release(&cfg, &data);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    mc__bench_signals_start();
+    if (argc > 1 && strcmp(argv[1], "node") == 0) {
+        return mc__bench_main_node(argc - 1, argv + 1);
+    }
+    if (argc > 1 && strcmp(argv[1], "core") == 0) {
+        return main_core(argc - 1, argv + 1);
+    }
+    return main_core(argc, argv);
 }

@@ -108,13 +108,22 @@ static bool next_line(const char *text, size_t len, size_t *pos, const char **li
     return true;
 }
 
+/* Decode exactly `want` bytes from s[0..n) and accept only the one canonical
+ * spelling: the decoded bytes must encode back to the same text. libsodium's
+ * decoder alone is lenient (it reads bytes 0x80-0xff as '/'), so without this
+ * one checkpoint would have many texts that verify. */
 static bool base64_exact(const char *s, size_t n, uint8_t *out, size_t want)
 {
+    char again[sodium_base64_ENCODED_LEN(MC__SIG_BLOB_BYTES, sodium_base64_VARIANT_ORIGINAL)];
     size_t got = 0;
     const char *end = NULL;
-    return sodium_base642bin(out, want, s, n, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) ==
-               0 &&
-           end == s + n && got == want;
+    if (want > MC__SIG_BLOB_BYTES ||
+        sodium_base642bin(out, want, s, n, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        end != s + n || got != want) {
+        return false;
+    }
+    sodium_bin2base64(again, sizeof again, out, want, sodium_base64_VARIANT_ORIGINAL);
+    return strlen(again) == n && memcmp(again, s, n) == 0;
 }
 
 /* Parse the body lines into *cp; *body_len is where the empty line starts. */

@@ -121,7 +121,7 @@ int mc__genesis_build(const mc_genesis_params *p, uint8_t **out, size_t *out_len
     return MC_ERR_OK;
 }
 
-static bool genesis_usable(const Mc__Genesis *g)
+bool mc__genesis_usable(const Mc__Genesis *g)
 {
     mc__config c;
     return g->decimals <= MC_DECIMALS_MAX && g->node_public_key.len == MC_PUBLIC_KEY_BYTES &&
@@ -149,7 +149,7 @@ int mc__ledger_load_meta(mc_ledger *l, MDB_txn *txn)
     memcpy(l->genesis_bytes, v.mv_data, v.mv_size);
     l->genesis_len = v.mv_size;
     l->genesis = mc__genesis__unpack(NULL, l->genesis_len, l->genesis_bytes);
-    if (l->genesis == NULL || !genesis_usable(l->genesis)) {
+    if (l->genesis == NULL || !mc__genesis_usable(l->genesis)) {
         snprintf(s->last_error, sizeof s->last_error, "the genesis record does not decode");
         return MC_ERR_CORRUPT;
     }

@@ -174,11 +174,19 @@ static int write_genesis_attempt(mc_ledger *l, void *arg)
 int mc_ledger_create_from_genesis(const char *dir, const uint8_t *genesis, size_t len,
                                   const mc_ledger_options *opts, mc_ledger **out)
 {
+    /* Everything that can refuse is checked before anything is written, so
+     * that a refusal leaves no ledger behind in `dir`. */
     Mc__Genesis *g = genesis != NULL ? mc__genesis__unpack(NULL, len, genesis) : NULL;
-    if (g == NULL) {
-        return MC_ERR_CORRUPT;
+    bool usable = g != NULL && mc__genesis_usable(g);
+    const mc_keypair *kp = opts != NULL ? opts->checkpoint_key : NULL;
+    bool key_ok = !usable || kp == NULL ||
+                  memcmp(mc_keypair_public(kp), g->node_public_key.data, MC_PUBLIC_KEY_BYTES) == 0;
+    if (g != NULL) {
+        mc__genesis__free_unpacked(g, NULL);
     }
-    mc__genesis__free_unpacked(g, NULL);
+    if (!usable || !key_ok) {
+        return usable ? MC_ERR_KEY_INVALID : MC_ERR_CORRUPT;
+    }
     mc_ledger *l;
     int rc = ledger_alloc(&l);
     if (rc != MC_ERR_OK) {

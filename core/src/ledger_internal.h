@@ -158,5 +158,7 @@ int mc__commons_check(mc_ledger *l, MDB_txn *txn, uint64_t height, char *why, si
 /* genesis.c */
 int mc__genesis_build(const mc_genesis_params *p, uint8_t **out, size_t *out_len);
 int mc__ledger_load_meta(mc_ledger *l, MDB_txn *txn);
+/* A decoded genesis a ledger can be made from (fields in range, a config). */
+bool mc__genesis_usable(const Mc__Genesis *g);
 
 #endif

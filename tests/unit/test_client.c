@@ -11,6 +11,7 @@
  * connection under a send). Every wait is bounded: the fake gives up after
  * FAKE_IO_TIMEOUT_MS and the client runs with short timeouts. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -960,21 +962,39 @@ static void connect_and_ask(const char *address, const mc_client_options *opts)
 
 /* "127.0.0.1:PORT" (default options), "localhost:PORT" (whichever address
  * family it resolves to first) and "[::1]:PORT" connect. */
+/* Whether this system resolves "localhost" to 127.0.0.1: a minimal chroot
+ * without /etc/hosts does not, and that is the system's business, not the
+ * client's. */
+static bool localhost_resolves(void)
+{
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    if (getaddrinfo("localhost", NULL, &hints, &res) != 0)
+        return false;
+    freeaddrinfo(res);
+    return true;
+}
+
 static void test_address_accepted(void **state)
 {
     (void)state;
     mc_client_options o = options(2000, 0);
+    bool by_name = localhost_resolves();
     char address[64];
     fake f;
     fake_init(&f);
-    f.expect_connections = 2;
+    f.expect_connections = by_name ? 2 : 1;
     fake_start(&f, AF_INET, script_serve);
     snprintf(address, sizeof address, "127.0.0.1:%u", (unsigned)f.port);
     connect_and_ask(address, NULL);
-    snprintf(address, sizeof address, "localhost:%u", (unsigned)f.port);
-    connect_and_ask(address, &o);
+    if (by_name) {
+        snprintf(address, sizeof address, "localhost:%u", (unsigned)f.port);
+        connect_and_ask(address, &o);
+    } else {
+        print_message("localhost does not resolve here; name lookup not tested\n");
+    }
     fake_stop(&f);
-    assert_int_equal(f.connections, 2);
+    assert_int_equal(f.connections, by_name ? 2 : 1);
 
     fake_init(&f);
     fake_start(&f, AF_INET6, script_serve);

@@ -3,16 +3,26 @@
  * The document marks each example with a line `<!-- example:NAME -->`
  * followed by a fenced block: hex bytes (spaces and line breaks are ignored,
  * and so is the rest of a line after '#', an annotation), or, for
- * `refusal-message`, one line of text. This test builds the same signed
- * transfer with mc_body_encode(), mc_keypair_from_seed() and mc_tx_sign(),
- * frames the requests and responses the way the node and the client do (a
+ * `refusal-message`, one line of text, and for `checkpoint`, the whole text
+ * of a checkpoint. This test builds the same signed transfer with
+ * mc_body_encode(), mc_keypair_from_seed() and mc_tx_sign(), frames the
+ * requests and responses the way the node and the client do (a
  * 4-byte big-endian length, then the protobuf-c packed message), and asserts
  * that every marked block equals what the code produces, so the document
  * cannot drift from the code. It also rebuilds by hand the byte layouts the
  * document states (the signed message, the tx_id input, the authentication
  * message) and checks them against the library, and it runs the example
  * transfer through a real ledger to check that the results the document
- * shows (applied, refused) carry exactly the fields the ledger reports.
+ * shows (applied, refused) carry exactly the fields the ledger reports, and
+ * that the log entry it shows is laid out as the ledger stores one.
+ *
+ * The verifiable history: the example's log entry, its leaf hash, an
+ * inclusion proof with an illustrative audit path, the root it leads to,
+ * and the checkpoint of that root signed with the RFC 8032 TEST 3 key as
+ * the node key (mc_checkpoint_sign()), with its key id, signed message and
+ * signature rebuilt by hand and checked against the text; the proof
+ * verifies with mc_merkle_verify_inclusion() and the checkpoint with
+ * mc_checkpoint_verify().
  *
  * MC_PROTOCOL_EXAMPLE_PRINT=1 prints every block as the code produces it, to
  * write the document again after a deliberate change. */
@@ -28,11 +38,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "fixture.h"
+#include "mc/checkpoint.h"
 #include "mc/crypto.h"
 #include "mc/error.h"
 #include "mc/ledger.h"
+#include "mc/merkle.h"
 #include "mc/tx.h"
+#include "store.pb-c.h"
 #include "tx.pb-c.h"
 #include "wire.pb-c.h"
 
@@ -55,6 +70,12 @@
 #define EXAMPLE_SUBMIT_ID 1u
 #define EXAMPLE_CHALLENGE_ID 2u
 #define EXAMPLE_AUTH_ID 3u
+#define EXAMPLE_TIME INT64_C(1767225600) /* 2026-01-01T00:00:00Z: the batch's time */
+#define EXAMPLE_CHECKPOINT_ID 4u
+#define EXAMPLE_INCLUSION_ID 5u
+#define EXAMPLE_PATH_LEN 3u /* leaf 41 of 42: its sibling, then [32, 40), then [0, 32) */
+#define KEY_ID_BYTES 4u
+#define SIG_PREFIX "\xe2\x80\x94 mcnode " /* the signature line: an em dash, the key name */
 
 /* RFC 8032, section 7.1, TEST 1 (the payer) and TEST 2 (the payee). */
 static const char test1_seed_hex[] =
@@ -63,6 +84,16 @@ static const char test1_public_hex[] =
     "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
 static const char test2_public_hex[] =
     "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
+/* RFC 8032, section 7.1, TEST 3: the node's key, which signs checkpoints. */
+static const char test3_seed_hex[] =
+    "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7";
+static const char test3_public_hex[] =
+    "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025";
+
+/* The audit path of the example's inclusion proof: illustrative hashes that
+ * stand for the 41 entries before the example's (leaf 40; the subtree of
+ * leaves 32..39; the subtree of leaves 0..31), each 32 equal bytes. */
+static const uint8_t example_path_bytes[EXAMPLE_PATH_LEN] = {0x22, 0x33, 0x44};
 
 typedef struct blob {
     uint8_t *data;
@@ -85,6 +116,15 @@ enum {
     B_AUTH_SIGNATURE,
     B_AUTH_REQUEST_FRAME,
     B_AUTH_RESPONSE_FRAME,
+    B_LOG_ENTRY,
+    B_LEAF_HASH,
+    B_INCLUSION_HASHES,
+    B_CHECKPOINT_KEY_ID,
+    B_CHECKPOINT_MESSAGE,
+    B_CHECKPOINT_SIGNATURE,
+    B_CHECKPOINT_REQUEST_FRAME,
+    B_INCLUSION_REQUEST_FRAME,
+    B_INCLUSION_RESPONSE_FRAME,
     B_COUNT
 };
 
@@ -104,15 +144,33 @@ static const char *const blob_names[] = {
     "auth-signature",
     "auth-request-frame",
     "auth-response-frame",
+    "log-entry",
+    "leaf-hash",
+    "inclusion-hashes",
+    "checkpoint-key-id",
+    "checkpoint-signed-message",
+    "checkpoint-signature",
+    "checkpoint-request-frame",
+    "inclusion-request-frame",
+    "inclusion-response-frame",
 };
 _Static_assert(sizeof blob_names / sizeof blob_names[0] == B_COUNT, "a name for each block");
 
+/* The blocks of the document that are text, not hex. */
+static const char *const text_names[] = {"refusal-message", "checkpoint"};
+#define TEXT_COUNT (sizeof text_names / sizeof text_names[0])
+
 typedef struct example {
     mc_keypair *payer;
+    mc_keypair *node; /* signs the checkpoint */
     uint8_t payee[MC_PUBLIC_KEY_BYTES];
     uint8_t ledger_id[MC_LEDGER_ID_BYTES];
     uint8_t challenge[MC_CHALLENGE_BYTES];
-    char refusal[MESSAGE_BYTES]; /* the words of the refusal */
+    char refusal[MESSAGE_BYTES];                   /* the words of the refusal */
+    uint8_t path[EXAMPLE_PATH_LEN][MC_HASH_BYTES]; /* the inclusion proof's audit path */
+    uint8_t root[MC_HASH_BYTES];                   /* the root it leads to */
+    char checkpoint[MC_CHECKPOINT_TEXT_MAX];       /* signed by `node` */
+    size_t checkpoint_len;
     blob b[B_COUNT];
 } example;
 
@@ -324,6 +382,127 @@ static void build_auth_frames(example *e)
     e->b[B_AUTH_RESPONSE_FRAME] = frame_of(&resp.base);
 }
 
+/* A LogEntry as the ledger stores one (core/src/log.c): the height, the
+ * batch's time, the SignedTx exactly as submitted, and result 0 (absent). */
+static blob entry_of(const blob *signed_tx, uint64_t height, int64_t time)
+{
+    Mc__SignedTx *st = mc__signed_tx__unpack(NULL, signed_tx->len, signed_tx->data);
+    assert_non_null(st);
+    Mc__LogEntry entry = MC__LOG_ENTRY__INIT;
+    entry.height = height;
+    entry.time = time;
+    entry.tx = st;
+    entry.result = MC_ERR_OK;
+    size_t len = mc__log_entry__get_packed_size(&entry);
+    blob out = {malloc(len), len};
+    assert_non_null(out.data);
+    assert_int_equal(mc__log_entry__pack(&entry, out.data), len);
+    mc__signed_tx__free_unpacked(st, NULL);
+    return out;
+}
+
+/* The example's leaf, the illustrative audit path, and the hashes that lead
+ * from the leaf to the root. Leaf index 41 (101001 in binary) of a tree of
+ * 42 leaves: RFC 9162's verification takes every hash of this path as a
+ * left sibling, so each step is SHA-256(01 || path[i] || the step before). */
+static void build_tree(example *e)
+{
+    uint8_t leaf[MC_HASH_BYTES], steps[EXAMPLE_PATH_LEN][MC_HASH_BYTES];
+    e->b[B_LOG_ENTRY] = entry_of(&e->b[B_SIGNED_TX], EXAMPLE_HEIGHT, EXAMPLE_TIME);
+    mc_merkle_leaf_hash(e->b[B_LOG_ENTRY].data, e->b[B_LOG_ENTRY].len, leaf);
+    e->b[B_LEAF_HASH] = blob_copy(leaf, sizeof leaf);
+    const uint8_t *below = leaf;
+    for (size_t i = 0; i < EXAMPLE_PATH_LEN; i++) {
+        memset(e->path[i], example_path_bytes[i], MC_HASH_BYTES);
+        mc_merkle_node_hash(e->path[i], below, steps[i]);
+        below = steps[i];
+    }
+    memcpy(e->root, steps[EXAMPLE_PATH_LEN - 1], MC_HASH_BYTES);
+    e->b[B_INCLUSION_HASHES] = blob_copy(&steps[0][0], sizeof steps);
+}
+
+/* The checkpoint of the example's tree, signed with the node's key by
+ * mc_checkpoint_sign(), and the pieces of it rebuilt by hand from
+ * mc/checkpoint.h: the key id, the signed message, the signature. */
+static void build_checkpoint(example *e)
+{
+    uint8_t seed[MC_SECRET_SEED_BYTES];
+    assert_int_equal(mc_hex_decode(test3_seed_hex, seed, sizeof seed), MC_ERR_OK);
+    assert_int_equal(mc_keypair_from_seed(seed, &e->node), MC_ERR_OK);
+    mc_memzero(seed, sizeof seed);
+
+    mc_checkpoint cp = {.size = EXAMPLE_HEIGHT, .time = EXAMPLE_TIME};
+    memcpy(cp.ledger_id, e->ledger_id, MC_LEDGER_ID_BYTES);
+    memcpy(cp.root, e->root, MC_HASH_BYTES);
+    assert_int_equal(mc_checkpoint_sign(&cp, e->node, e->checkpoint, &e->checkpoint_len),
+                     MC_ERR_OK);
+
+    /* key id: the first 4 bytes of SHA-256("mcnode" || "\n" || 01 || key) */
+    static const char name[] = MC_CHECKPOINT_KEY_NAME "\n";
+    uint8_t id_input[sizeof name - 1 + 1 + MC_PUBLIC_KEY_BYTES], hash[MC_HASH_BYTES];
+    memcpy(id_input, name, sizeof name - 1);
+    id_input[sizeof name - 1] = 0x01;
+    memcpy(id_input + sizeof name, mc_keypair_public(e->node), MC_PUBLIC_KEY_BYTES);
+    mc_sha256(id_input, sizeof id_input, hash);
+    e->b[B_CHECKPOINT_KEY_ID] = blob_copy(hash, KEY_ID_BYTES);
+
+    /* "mc/checkpoint/v1" || ledger_id || the four lines of the note's body */
+    char hex[2 * MC_LEDGER_ID_BYTES + 1], root64[MC_CHECKPOINT_TEXT_MAX],
+        body[MC_CHECKPOINT_TEXT_MAX];
+    mc_hex_encode(e->ledger_id, MC_LEDGER_ID_BYTES, hex);
+    sodium_bin2base64(root64, sizeof root64, e->root, MC_HASH_BYTES,
+                      sodium_base64_VARIANT_ORIGINAL);
+    int n = snprintf(body, sizeof body, "mc ledger %s\n%u\n%s\ntime %lld\n", hex, EXAMPLE_HEIGHT,
+                     root64, (long long)EXAMPLE_TIME);
+    assert_true(n > 0 && (size_t)n < sizeof body);
+    blob prefix = blob_concat((const uint8_t *)MC_DOMAIN_CHECKPOINT, strlen(MC_DOMAIN_CHECKPOINT),
+                              e->ledger_id, MC_LEDGER_ID_BYTES);
+    e->b[B_CHECKPOINT_MESSAGE] =
+        blob_concat(prefix.data, prefix.len, (const uint8_t *)body, (size_t)n);
+    free(prefix.data);
+    uint8_t sig[MC_SIGNATURE_BYTES];
+    mc_sign_raw(e->node, e->b[B_CHECKPOINT_MESSAGE].data, e->b[B_CHECKPOINT_MESSAGE].len, sig);
+    e->b[B_CHECKPOINT_SIGNATURE] = blob_copy(sig, sizeof sig);
+}
+
+/* Asking for the latest checkpoint, and an anonymous caller's inclusion
+ * proof of the example's transfer (built as node/src/audit.c builds it:
+ * without the entry, which the caller may not see, with the checkpoint). */
+static void build_history_frames(example *e)
+{
+    Mc__Request req = MC__REQUEST__INIT;
+    Mc__CheckpointRequest cq = MC__CHECKPOINT_REQUEST__INIT; /* tree_size 0: the latest */
+    req.id = EXAMPLE_CHECKPOINT_ID;
+    req.kind_case = MC__REQUEST__KIND_CHECKPOINT;
+    req.checkpoint = &cq;
+    e->b[B_CHECKPOINT_REQUEST_FRAME] = frame_of(&req.base);
+
+    Mc__InclusionProofRequest iq = MC__INCLUSION_PROOF_REQUEST__INIT;
+    iq.tx_id = (ProtobufCBinaryData){MC_TX_ID_BYTES, e->b[B_TX_ID].data};
+    iq.tree_size = EXAMPLE_HEIGHT;
+    req.id = EXAMPLE_INCLUSION_ID;
+    req.kind_case = MC__REQUEST__KIND_INCLUSION_PROOF;
+    req.inclusion_proof = &iq;
+    e->b[B_INCLUSION_REQUEST_FRAME] = frame_of(&req.base);
+
+    ProtobufCBinaryData path[EXAMPLE_PATH_LEN];
+    for (size_t i = 0; i < EXAMPLE_PATH_LEN; i++) {
+        path[i] = (ProtobufCBinaryData){MC_HASH_BYTES, e->path[i]};
+    }
+    Mc__InclusionProofResponse ip = MC__INCLUSION_PROOF_RESPONSE__INIT;
+    ip.leaf_index = EXAMPLE_HEIGHT - 1;
+    ip.tree_size = EXAMPLE_HEIGHT;
+    ip.leaf_hash = (ProtobufCBinaryData){MC_HASH_BYTES, e->b[B_LEAF_HASH].data};
+    ip.n_audit_path = EXAMPLE_PATH_LEN;
+    ip.audit_path = path;
+    ip.checkpoint = e->checkpoint;
+    Mc__Response resp = MC__RESPONSE__INIT;
+    resp.id = EXAMPLE_INCLUSION_ID;
+    resp.kind_case = MC__RESPONSE__KIND_INCLUSION_PROOF;
+    resp.inclusion_proof = &ip;
+    e->b[B_INCLUSION_RESPONSE_FRAME] = frame_of(&resp.base);
+}
+
 static void example_build(example *e)
 {
     uint8_t seed[MC_SECRET_SEED_BYTES];
@@ -339,6 +518,9 @@ static void example_build(example *e)
     build_transfer(e);
     build_submit_frames(e);
     build_auth_frames(e);
+    build_tree(e);
+    build_checkpoint(e);
+    build_history_frames(e);
 }
 
 static void example_free(example *e)
@@ -347,6 +529,7 @@ static void example_free(example *e)
         free(e->b[i].data);
     }
     mc_keypair_free(e->payer);
+    mc_keypair_free(e->node);
 }
 
 static int setup(void **state)
@@ -506,7 +689,10 @@ static void test_doc_markers_known(void **state)
     for (const char *at = strstr(doc, prefix); at != NULL; at = strstr(at + 1, prefix)) {
         const char *name = at + strlen(prefix);
         size_t len = strcspn(name, " \n");
-        bool known = len == strlen("refusal-message") && strncmp(name, "refusal-message", len) == 0;
+        bool known = false;
+        for (size_t i = 0; i < TEXT_COUNT && !known; i++) {
+            known = len == strlen(text_names[i]) && strncmp(name, text_names[i], len) == 0;
+        }
         for (size_t i = 0; i < B_COUNT && !known; i++) {
             known = len == strlen(blob_names[i]) && strncmp(name, blob_names[i], len) == 0;
         }
@@ -516,7 +702,7 @@ static void test_doc_markers_known(void **state)
         }
         found++;
     }
-    assert_int_equal(found, B_COUNT + 1);
+    assert_int_equal(found, B_COUNT + TEXT_COUNT);
     free(doc);
 }
 
@@ -536,6 +722,23 @@ static void test_doc_refusal_message(void **state)
     free(doc);
 }
 
+/* The checkpoint's text in the document is mc_checkpoint_sign()'s, byte
+ * for byte (the block holds the whole note, its final newline included). */
+static void test_doc_checkpoint(void **state)
+{
+    const example *e = *state;
+    char *doc = doc_read();
+    char *text = doc_block(doc, "checkpoint");
+    assert_non_null(text);
+    if (strcmp(text, e->checkpoint) != 0) {
+        print_error("docs/protocol.md, example:checkpoint differs from the code:\n%s",
+                    e->checkpoint);
+        fail();
+    }
+    free(text);
+    free(doc);
+}
+
 /* The key pair of the RFC 8032 TEST 1 seed is TEST 1's public key. */
 static void test_rfc8032_key(void **state)
 {
@@ -543,6 +746,70 @@ static void test_rfc8032_key(void **state)
     uint8_t want[MC_PUBLIC_KEY_BYTES];
     assert_int_equal(mc_hex_decode(test1_public_hex, want, sizeof want), MC_ERR_OK);
     assert_memory_equal(mc_keypair_public(e->payer), want, sizeof want);
+    assert_int_equal(mc_hex_decode(test3_public_hex, want, sizeof want), MC_ERR_OK);
+    assert_memory_equal(mc_keypair_public(e->node), want, sizeof want);
+}
+
+/* The history's layouts as the document states them: the leaf hash is
+ * SHA-256(00 || entry) and a node SHA-256(01 || left || right); the audit
+ * path leads from the leaf to the root (mc_merkle_verify_inclusion()); the
+ * checkpoint is the four body lines, an empty line, and "— mcnode " with
+ * the base64 of key id || signature, where the signature is Ed25519 over
+ * "mc/checkpoint/v1" || ledger_id || the body; it verifies with the node's
+ * key and says what was signed. */
+static void test_history_layouts(void **state)
+{
+    const example *e = *state;
+    const blob *entry = &e->b[B_LOG_ENTRY];
+    uint8_t hash[MC_HASH_BYTES];
+    blob leaf_input = blob_concat((const uint8_t *)"\x00", 1, entry->data, entry->len);
+    mc_sha256(leaf_input.data, leaf_input.len, hash);
+    assert_memory_equal(hash, e->b[B_LEAF_HASH].data, MC_HASH_BYTES);
+    free(leaf_input.data);
+    uint8_t node_input[1 + 2 * MC_HASH_BYTES];
+    node_input[0] = 0x01;
+    memcpy(node_input + 1, e->path[0], MC_HASH_BYTES);
+    memcpy(node_input + 1 + MC_HASH_BYTES, e->b[B_LEAF_HASH].data, MC_HASH_BYTES);
+    mc_sha256(node_input, sizeof node_input, hash);
+    assert_memory_equal(hash, e->b[B_INCLUSION_HASHES].data, MC_HASH_BYTES);
+    assert_int_equal(mc_merkle_verify_inclusion(
+                         EXAMPLE_HEIGHT - 1, EXAMPLE_HEIGHT, e->b[B_LEAF_HASH].data,
+                         (const uint8_t(*)[MC_HASH_BYTES])e->path, EXAMPLE_PATH_LEN, e->root),
+                     MC_ERR_OK);
+    assert_int_equal(mc_merkle_verify_inclusion(
+                         EXAMPLE_HEIGHT - 1, EXAMPLE_HEIGHT - 1, e->b[B_LEAF_HASH].data,
+                         (const uint8_t(*)[MC_HASH_BYTES])e->path, EXAMPLE_PATH_LEN, e->root),
+                     MC_ERR_PROOF_INVALID);
+
+    /* The whole note, rebuilt. */
+    size_t prefix = strlen(MC_DOMAIN_CHECKPOINT) + MC_LEDGER_ID_BYTES;
+    const blob *msg = &e->b[B_CHECKPOINT_MESSAGE];
+    uint8_t sig_blob[KEY_ID_BYTES + MC_SIGNATURE_BYTES];
+    memcpy(sig_blob, e->b[B_CHECKPOINT_KEY_ID].data, KEY_ID_BYTES);
+    memcpy(sig_blob + KEY_ID_BYTES, e->b[B_CHECKPOINT_SIGNATURE].data, MC_SIGNATURE_BYTES);
+    char sig64[MC_CHECKPOINT_TEXT_MAX], want[MC_CHECKPOINT_TEXT_MAX];
+    sodium_bin2base64(sig64, sizeof sig64, sig_blob, sizeof sig_blob,
+                      sodium_base64_VARIANT_ORIGINAL);
+    int n = snprintf(want, sizeof want, "%.*s\n%s%s\n", (int)(msg->len - prefix),
+                     (const char *)msg->data + prefix, SIG_PREFIX, sig64);
+    assert_true(n > 0 && (size_t)n < sizeof want);
+    assert_string_equal(e->checkpoint, want);
+    assert_int_equal(e->checkpoint_len, (size_t)n);
+    assert_true(mc_verify_raw(mc_keypair_public(e->node), msg->data, msg->len,
+                              e->b[B_CHECKPOINT_SIGNATURE].data));
+
+    mc_checkpoint cp;
+    assert_int_equal(
+        mc_checkpoint_verify(e->checkpoint, e->checkpoint_len, mc_keypair_public(e->node), &cp),
+        MC_ERR_OK);
+    assert_memory_equal(cp.ledger_id, e->ledger_id, MC_LEDGER_ID_BYTES);
+    assert_int_equal(cp.size, EXAMPLE_HEIGHT);
+    assert_memory_equal(cp.root, e->root, MC_HASH_BYTES);
+    assert_true(cp.time == EXAMPLE_TIME);
+    /* Another key (the payer's) does not verify it. */
+    assert_int_equal(
+        mc_checkpoint_verify(e->checkpoint, e->checkpoint_len, mc_keypair_public(e->payer), &cp),
+        MC_ERR_CHECKPOINT_INVALID);
 }
 
 /* The layouts the document states: the signature is plain Ed25519 over
@@ -638,6 +905,7 @@ static void test_ledger_results(void **state)
     const mc_keypair *keys[1] = {e->payer};
     mc_fixture f;
     mc_fixture_setup(&f, 1, 1, NULL);
+    f.now = EXAMPLE_TIME;
     open_account(&f, payer, EXAMPLE_HANDLE);
     open_account(&f, e->payee, "bob");
 
@@ -646,6 +914,21 @@ static void test_ledger_results(void **state)
     mc_result want = applied_result(e);
     assert_same_context(&r, &want);
     assert_true(r.height > 0);
+
+    /* The entry stored is laid out as the document's (its own height). */
+    uint8_t *bytes = NULL, *stored = NULL;
+    size_t len = 0, stored_len = 0;
+    assert_int_equal(mc_body_encode(&body, &bytes, &len), MC_ERR_OK);
+    blob signed_tx = {NULL, 0};
+    assert_int_equal(mc_tx_sign(bytes, len, keys, 1, &signed_tx.data, &signed_tx.len), MC_ERR_OK);
+    blob entry = entry_of(&signed_tx, r.height, EXAMPLE_TIME);
+    assert_int_equal(mc_ledger_get_entry(f.ledger, r.height, &stored, &stored_len), MC_ERR_OK);
+    assert_int_equal(stored_len, entry.len);
+    assert_memory_equal(stored, entry.data, entry.len);
+    free(stored);
+    free(entry.data);
+    free(signed_tx.data);
+    free(bytes);
 
     int64_t rest = -EXAMPLE_BALANCE - EXAMPLE_AMOUNT; /* down to -290.00 */
     MC_ASSERT_RESULT(mc_fixture_pay(&f, e->payer, e->payee, rest, NULL), MC_ERR_OK);
@@ -668,6 +951,7 @@ static void print_example(void)
         print_hex(blob_names[i], e.b[i].data, e.b[i].len);
     }
     print_message("refusal-message:\n%s\n", e.refusal);
+    print_message("checkpoint:\n%s", e.checkpoint);
     example_free(&e);
 }
 
@@ -681,7 +965,8 @@ int main(void)
         cmocka_unit_test(test_rfc8032_key),       cmocka_unit_test(test_layouts),
         cmocka_unit_test(test_node_decodes),      cmocka_unit_test(test_ledger_results),
         cmocka_unit_test(test_doc_hex_blocks),    cmocka_unit_test(test_doc_refusal_message),
-        cmocka_unit_test(test_doc_markers_known),
+        cmocka_unit_test(test_doc_markers_known), cmocka_unit_test(test_history_layouts),
+        cmocka_unit_test(test_doc_checkpoint),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
