@@ -310,7 +310,10 @@ typedef struct mc_request {
 
 /* The accounts a transaction concerns (a transfer's or a request's payer
  * and payee; the account opened, limited or given a status; for a decline
- * or cancel, the request's parties), at most MC_TX_PARTIES_MAX, into `out`
+ * or cancel, the request's parties; the fee account of a SetFee; a
+ * contribution's commons and contributor, also for its review; the commons
+ * of a round, whose contributors see their payout in their history), at
+ * most MC_TX_PARTIES_MAX, into `out`
  * (32 bytes each). Returns how many, or a negative mc_err on a storage
  * failure. For visibility and statements. */
 #define MC_TX_PARTIES_MAX 2u
