@@ -143,7 +143,10 @@ int mc__transfer_request_rules(mc__apply_ctx *ctx, const Mc__Transfer *t, mc_req
     }
     if (memcmp(q->payer, t->payer.data, MC_PUBLIC_KEY_BYTES) != 0 ||
         memcmp(q->payee, t->payee.data, MC_PUBLIC_KEY_BYTES) != 0 || q->amount != t->amount) {
-        r->code = MC_ERR_REQUEST_MISMATCH;
+        /* The request's amount is told only to whoever may see its payer's
+         * details (the node redacts it otherwise): the signatures are
+         * checked after this rule. */
+        mc__refuse_key(r, MC_ERR_REQUEST_MISMATCH, q->payer);
         r->limit = q->amount;
     }
     return MC_ERR_OK;

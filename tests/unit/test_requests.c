@@ -206,6 +206,10 @@ static void test_pay_rules(void **state)
     mc_result r = refused(w, &b, alice, 1, MC_ERR_REQUEST_MISMATCH);
     assert_int_equal(r.amount, 1499);
     assert_int_equal(r.limit, 1500);
+    /* It concerns the request's payer: the node tells the amount only to
+     * whoever may see that account's details. */
+    assert_true(r.has_account);
+    assert_memory_equal(r.account, mc_keypair_public(w->alice), MC_PUBLIC_KEY_BYTES);
     b = pay_body(w, w->alice, w->carol, 1500, id); /* another payee */
     refused(w, &b, alice, 1, MC_ERR_REQUEST_MISMATCH);
     b = pay_body(w, w->carol, w->bob, 1500, id); /* another payer */

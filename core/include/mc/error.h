@@ -36,7 +36,7 @@
     X(STORAGE_FULL, 25, "the storage is full")                                                     \
     X(STORAGE_IO, 26, "the storage failed to read or write")                                       \
     X(UNKNOWN_ACCOUNT, 27, "no account with this key")                                             \
-    X(MISSING_SIGNATURE, 28, "the transaction lacks the payer's signature")                        \
+    X(MISSING_SIGNATURE, 28, "the transaction lacks a signature it needs")                         \
     X(UNEXPECTED_SIGNER, 29, "the transaction carries a signature it does not need")               \
     X(ACCOUNT_CLOSED, 30, "the account is closed")                                                 \
     X(STATUS_UNCHANGED, 31, "the account already has this status")                                 \
