@@ -910,18 +910,24 @@ static void test_fee(void **state)
     assert_true(jint(o, "height") > 0);
     assert_false(jbool(o, "duplicate"));
     check_fee_shown(f, sys);
-    wallet_json(f, "alice", 0, "pay", "bob", "10.00", NULL);
-    assert_int_equal(balance_of(f, "alice"), -1010);
-    assert_int_equal(balance_of(f, "bob"), 1000);
-    assert_int_equal(balance_of(f, "system"), 10);
+    o = wallet_json(f, "alice", 0, "pay", "bob", "10.00", NULL);
+    assert_int_equal(jint(o, "fee.minor"), 10);
+    assert_int_equal(jint(o, "balance.minor"), -1010);
+    wallet(f, "alice", "pay", "bob", "0.01", NULL); /* the fee rounds down to 0 */
+    expect_words(f, 0, "paid 0.01 g to bob");
+    wallet(f, "alice", "pay", "bob", "10.00", NULL);
+    expect_words(f, 0, "paid 10.00 g (and a fee of 0.10 g) to bob");
+    assert_int_equal(balance_of(f, "alice"), -1010 - 1 - 1010);
+    assert_int_equal(balance_of(f, "bob"), 1000 + 1 + 1000);
+    assert_int_equal(balance_of(f, "system"), 20);
 
     o = wallet_json(f, "s1", 0, "fee", "0", NULL);
     assert_int_equal(jint(o, "fee_bps"), 0);
     assert_null(json_object_get(o, "account"));
     assert_null(json_object_get(wallet_json(f, "s1", 0, "info", NULL), "fee_account"));
     wallet_json(f, "alice", 0, "pay", "bob", "10.00", NULL);
-    assert_int_equal(balance_of(f, "alice"), -2010);
-    assert_int_equal(balance_of(f, "system"), 10);
+    assert_int_equal(balance_of(f, "alice"), -3021);
+    assert_int_equal(balance_of(f, "system"), 20);
 
     wallet(f, "s1", "fee", "250", "--account", "system", NULL);
     expect_words(f, 0, "2.50% (250 basis points) to system\n");

@@ -33,19 +33,27 @@ int mcw_after_payment(mcw_ctx *ctx, const mc_client_account *payee, int64_t amou
                       const mc_result *r)
 {
     mc_client_account me;
+    char paid[2 * MCW_AMOUNT_TEXT_MAX + 32];
     json_t *o = mcw_json(ctx);
     json_object_set_new(o, "payee", json_string(payee->account.handle));
     json_object_set_new(o, "amount", mcw_amount_json(ctx, amount));
+    json_object_set_new(o, "fee", mcw_amount_json(ctx, r->fee));
+    if (r->fee > 0) {
+        snprintf(paid, sizeof paid, "%s (and a fee of %s)", mcw_amount_text(ctx, amount).s,
+                 mcw_amount_text(ctx, r->fee).s);
+    } else {
+        snprintf(paid, sizeof paid, "%s", mcw_amount_text(ctx, amount).s);
+    }
     if (mc_client_get_account(ctx->client, ctx->public_key, &me) == MC_ERR_OK && !me.restricted) {
         json_object_set_new(o, "balance", mcw_amount_json(ctx, me.account.balance));
         mcw_print(ctx, "%s %s to %s at height %llu; %s is now at %s\n",
-                  r->duplicate ? "already paid" : "paid", mcw_amount_text(ctx, amount).s,
-                  payee->account.handle, (unsigned long long)r->height, me.account.handle,
+                  r->duplicate ? "already paid" : "paid", paid, payee->account.handle,
+                  (unsigned long long)r->height, me.account.handle,
                   mcw_amount_text(ctx, me.account.balance).s);
         warn_near_floor(ctx, &me.account);
     } else {
-        mcw_print(ctx, "paid %s to %s at height %llu\n", mcw_amount_text(ctx, amount).s,
-                  payee->account.handle, (unsigned long long)r->height);
+        mcw_print(ctx, "paid %s to %s at height %llu\n", paid, payee->account.handle,
+                  (unsigned long long)r->height);
     }
     return MCW_EXIT_OK;
 }
