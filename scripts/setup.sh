@@ -18,6 +18,7 @@ packages=(
     libuv1-dev          # the node's event loop
     libcmocka-dev       # unit tests
     libjansson-dev      # JSON in tests (and later --json output)
+    hledger             # the integration test reads mcaudit's journal with the real hledger
 )
 
 is_installed() {

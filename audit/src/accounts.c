@@ -84,12 +84,11 @@ int mca_accounts_put(mca_accounts *m, const uint8_t key[MC_PUBLIC_KEY_BYTES], co
     return MC_ERR_OK;
 }
 
-const mca_account_entry *mca_accounts_get(const mca_accounts *m,
-                                          const uint8_t key[MC_PUBLIC_KEY_BYTES])
+mca_account_entry *mca_accounts_get(const mca_accounts *m, const uint8_t key[MC_PUBLIC_KEY_BYTES])
 {
     if (m->cap == 0) {
         return NULL;
     }
-    const mca_account_entry *e = probe(m, key);
+    mca_account_entry *e = probe(m, key);
     return e->used ? e : NULL;
 }

@@ -8,7 +8,8 @@
  *   pipeline.c  reading records into chunks; worker threads decode and verify them
  *   summary.c   the verdict in words or JSON
  *   progress.c  the progress bar on a terminal
- *   report.c    `report`: transfers as CSV, JSON or an hledger journal
+ *   report.c    `report`: what moves money (transfers, fees, round payouts), checked
+ *   report_format.c  the report as CSV, JSON or an hledger journal
  *   accounts.c  a hash map from account key to handle and kind, for reports
  *   util.c      scratch directories, times, hex and base64 text */
 #ifndef MCA_AUDIT_H
@@ -161,8 +162,12 @@ typedef struct mca_verifier {
     mca_batch batch;
     /* Figures for the summary. */
     uint64_t kinds[MCA_KIND_SLOTS];
-    int64_t volume; /* transfers, minor units */
+    int64_t volume; /* the amounts of the transfers, fees apart, minor units */
     bool volume_overflow;
+    int64_t fees; /* the fees paid beside those amounts (replayed results), minor units */
+    bool fees_overflow;
+    int64_t payouts; /* what the distribution rounds paid to contributors, minor units */
+    bool payouts_overflow;
     uint64_t accounts[MC_KIND_COUNT];
     uint8_t root[MC_HASH_BYTES]; /* the final root */
     mca_failure failure;         /* the first failure */
@@ -223,19 +228,12 @@ void mca_progress_start(mca_progress *p, uint64_t total_bytes);
 void mca_progress_update(mca_progress *p, uint64_t entries, uint64_t done_bytes);
 void mca_progress_finish(mca_progress *p);
 
-/* report.c */
-typedef enum mca_format {
-    MCA_FORMAT_CSV,
-    MCA_FORMAT_JSON,
-    MCA_FORMAT_HLEDGER,
-} mca_format;
-int mca_report(const char *path, mca_format format);
-
 /* accounts.c */
 typedef struct mca_account_entry {
     uint8_t key[MC_PUBLIC_KEY_BYTES];
     char handle[MC_HANDLE_LEN_MAX + 1];
     int kind;
+    uint64_t rounds; /* a commons' distribution rounds so far (report.c) */
     bool used;
 } mca_account_entry;
 typedef struct mca_accounts {
@@ -249,8 +247,66 @@ void mca_accounts_free(mca_accounts *m);
 int mca_accounts_put(mca_accounts *m, const uint8_t key[MC_PUBLIC_KEY_BYTES], const uint8_t *handle,
                      size_t handle_len, int kind);
 /* NULL when unknown; valid until the next put. */
-const mca_account_entry *mca_accounts_get(const mca_accounts *m,
-                                          const uint8_t key[MC_PUBLIC_KEY_BYTES]);
+mca_account_entry *mca_accounts_get(const mca_accounts *m, const uint8_t key[MC_PUBLIC_KEY_BYTES]);
+
+/* report.c: the pass over the export; report_format.c: the three formats */
+typedef enum mca_format {
+    MCA_FORMAT_CSV,
+    MCA_FORMAT_JSON,
+    MCA_FORMAT_HLEDGER,
+} mca_format;
+int mca_report(const char *path, mca_format format);
+
+#define MCA_SYMBOL_TEXT_MAX (4u * MC_UNIT_SYMBOL_MAX + 1u)
+
+/* Where a report goes and how. */
+typedef struct mca_writer {
+    mca_format format;
+    FILE *out;
+    unsigned decimals;                /* the ledger's */
+    char symbol[MCA_SYMBOL_TEXT_MAX]; /* the hledger commodity, without its quotes */
+    uint64_t rows;                    /* CSV and JSON rows written */
+} mca_writer;
+
+/* One row of a report: a transfer with its fee, or one payout of a
+ * distribution round. Borrowed pointers, valid for the call. */
+typedef struct mca_report_row {
+    uint64_t height;
+    int64_t time;
+    const char *tx_id; /* hex */
+    const char *kind;  /* "transfer", "request_payment" or "round_payout" */
+    const mca_account_entry *payer, *payee;
+    int64_t amount;                       /* > 0, minor units */
+    int64_t fee;                          /* >= 0, paid by the payer beside the amount */
+    const mca_account_entry *fee_account; /* where the fee goes; NULL when it is 0 */
+    const char *purpose;                  /* "none" or "reciprocity"; NULL for a payout */
+    uint64_t round;                       /* a payout's round (1, 2, ...); 0 for a transfer */
+    const uint8_t *memo;                  /* UTF-8, not NUL-terminated; may be NULL */
+    size_t memo_len;
+} mca_report_row;
+
+/* A distribution round: the commons pays `paid`, the sum of its payouts. */
+typedef struct mca_report_round {
+    uint64_t height;
+    int64_t time;
+    const char *tx_id;
+    const mca_account_entry *commons;
+    uint64_t round;
+    int64_t paid;
+} mca_report_round;
+
+/* The header (the CSV header, "[", the journal's preamble naming the
+ * ledger), from the genesis's unit, community and ledger id (hex). */
+void mca_write_begin(mca_writer *w, const char *ledger_id_hex, const char *community,
+                     const char *unit_name, const char *unit_symbol);
+/* An account opened: a journal's `account` directive. */
+void mca_write_account(mca_writer *w, const mca_account_entry *a);
+void mca_write_transfer(mca_writer *w, const mca_report_row *row);
+/* A round: begin, each payout that is not 0, end. */
+void mca_write_round_begin(mca_writer *w, const mca_report_round *r);
+void mca_write_payout(mca_writer *w, const mca_report_row *row);
+void mca_write_round_end(mca_writer *w);
+void mca_write_end(mca_writer *w);
 
 /* util.c */
 int64_t mca_now_ns(void);

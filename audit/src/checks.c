@@ -285,6 +285,13 @@ static void take_checkpoint(mca_verifier *v, const mca_chunk *c, const mca_item 
                     (unsigned long long)cp->size, (unsigned long long)size);
         return;
     }
+    if (v->last_record_checkpoint) {
+        mca_fail_at(v, MCA_WHERE_CHECKPOINT, size, it->offset,
+                    "a second checkpoint of size %llu: a node signs one per size, and an export "
+                    "holds it once",
+                    (unsigned long long)size);
+        return;
+    }
     checkpoint_time(v, it);
     uint8_t root[MC_HASH_BYTES];
     mc_merkle_stream_root(&v->stream, root);

@@ -100,6 +100,29 @@ static bool results_match(mca_verifier *v)
     return true;
 }
 
+/* A figure of the summary: a sum that says so when it no longer fits. */
+static void add_figure(int64_t *sum, bool *overflow, int64_t amount)
+{
+    if (!*overflow && mc_amount_add(*sum, amount, sum) != MC_ERR_OK) {
+        *overflow = true;
+    }
+}
+
+/* The fees and round payouts of the replayed batch, as the ledger computed
+ * them: a transfer's result carries its fee, a round's what it paid. */
+static void add_figures(mca_verifier *v)
+{
+    const mca_batch *b = &v->batch;
+    for (size_t i = 0; i < b->n; i++) {
+        mc_tx_kind kind = mc_tx_kind_of(b->txs[i]);
+        if (kind == MC_TX_TRANSFER) {
+            add_figure(&v->fees, &v->fees_overflow, b->results[i].fee);
+        } else if (kind == MC_TX_DISTRIBUTION) {
+            add_figure(&v->payouts, &v->payouts_overflow, b->results[i].amount);
+        }
+    }
+}
+
 /* Name the first entry of the batch whose replayed bytes differ. */
 static void find_different(mca_verifier *v)
 {
@@ -157,6 +180,7 @@ void mca_batch_flush(mca_verifier *v)
                        "replaying into the scratch ledger: %s (%s)", mc_strerror(rc),
                        mc_ledger_last_error(v->ledger));
         } else if (results_match(v)) {
+            add_figures(v);
             bytes_match(v);
         }
     }

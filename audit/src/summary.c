@@ -10,6 +10,9 @@
 #include "mc/error.h"
 #include "audit.h"
 
+#define SUMMARY_COLUMNS 100 /* the kinds line wraps before this */
+#define SUMMARY_FIGURE_MAX (MC_AMOUNT_TEXT_MAX + MC_UNIT_SYMBOL_MAX + 16u)
+
 static const char *const kind_plural[MC_KIND_COUNT] = {"members", "businesses", "commons",
                                                        "system"};
 
@@ -27,24 +30,53 @@ static double per_second(uint64_t n, double seconds)
     return seconds > 0 ? (double)n / seconds : 0.0;
 }
 
+/* Every kind by name with its count, wrapped under the label. */
 static void print_kinds(const mca_verifier *v)
 {
-    printf("  kinds       ");
+    int column = printf("  kinds       ");
     for (int k = 0; k < (int)MCA_KIND_SLOTS; k++) {
-        printf("%s%s %llu", k > 0 ? ", " : "", mca_kind_name(k + MC_TX_KIND_FIRST),
-               (unsigned long long)v->kinds[k]);
+        char item[64];
+        int n = snprintf(item, sizeof item, "%s %llu%s", mca_kind_name(k + MC_TX_KIND_FIRST),
+                         (unsigned long long)v->kinds[k], k + 1 < (int)MCA_KIND_SLOTS ? "," : "");
+        if (k > 0 && column + 1 + n > SUMMARY_COLUMNS) {
+            column = printf("\n              ") - 1;
+        } else if (k > 0) {
+            column += printf(" ");
+        }
+        column += printf("%s", item);
     }
     printf("\n");
+}
+
+/* "1234.00 g", or "more than ..." when the sum overflowed. */
+static void figure_text(const mca_verifier *v, int64_t sum, bool overflow, char *out, size_t len)
+{
+    char amount[MC_AMOUNT_TEXT_MAX];
+    mca_amount_text(sum, v->info.decimals, amount);
+    snprintf(out, len, "%s%s %s", overflow ? "more than " : "", amount, v->info.unit_symbol);
+}
+
+/* What moved money: transfers (their amounts), the fees paid beside them,
+ * and the distribution rounds. */
+static void print_money(const mca_verifier *v)
+{
+    char volume[SUMMARY_FIGURE_MAX], fees[SUMMARY_FIGURE_MAX], payouts[SUMMARY_FIGURE_MAX];
+    figure_text(v, v->volume, v->volume_overflow, volume, sizeof volume);
+    figure_text(v, v->fees, v->fees_overflow, fees, sizeof fees);
+    figure_text(v, v->payouts, v->payouts_overflow, payouts, sizeof payouts);
+    printf("  volume      %s in %llu transfers (their amounts, fees apart)\n", volume,
+           (unsigned long long)v->kinds[MC_TX_TRANSFER - MC_TX_KIND_FIRST]);
+    printf("  fees        %s, paid beside those amounts to the fee account\n", fees);
+    printf("  rounds      %s paid to contributors out of commons in %llu distribution rounds\n",
+           payouts, (unsigned long long)v->kinds[MC_TX_DISTRIBUTION - MC_TX_KIND_FIRST]);
 }
 
 void mca_summary_print(const mca_verifier *v, const char *path, double seconds, unsigned threads)
 {
     char id[2 * MC_LEDGER_ID_BYTES + 1], root[MCA_BASE64_HASH_MAX], when[MCA_TIME_TEXT_MAX];
-    char volume[MC_AMOUNT_TEXT_MAX];
     mc_hex_encode(v->info.ledger_id, MC_LEDGER_ID_BYTES, id);
     mca_base64_hash(v->root, root);
     mca_time_iso(v->last_checkpoint.time, when);
-    mca_amount_text(v->volume, v->info.decimals, volume);
     printf("%s verifies: every signature, every replayed result, every checkpoint.\n", path);
     printf("  ledger      %s\n", id);
     printf("  community   %s\n", v->info.community);
@@ -56,9 +88,8 @@ void mca_summary_print(const mca_verifier *v, const char *path, double seconds, 
     for (int k = 0; k < MC_KIND_COUNT; k++) {
         printf("%s %llu %s", k > 0 ? "," : "", (unsigned long long)v->accounts[k], kind_plural[k]);
     }
-    printf("\n  volume      %s%s %s in %llu transfers\n", v->volume_overflow ? "more than " : "",
-           volume, v->info.unit_symbol,
-           (unsigned long long)v->kinds[MC_TX_TRANSFER - MC_TX_KIND_FIRST]);
+    printf("\n");
+    print_money(v);
     print_kinds(v);
     printf("  root        %s, as the checkpoint of size %llu signs at %s\n", root,
            (unsigned long long)v->last_checkpoint.size, when);
@@ -166,6 +197,7 @@ static json_t *failure_json(const mca_failure *f)
 static json_t *figures_json(const mca_verifier *v)
 {
     char root[MCA_BASE64_HASH_MAX], when[MCA_TIME_TEXT_MAX], volume[MC_AMOUNT_TEXT_MAX];
+    char fees[MC_AMOUNT_TEXT_MAX], payouts[MC_AMOUNT_TEXT_MAX];
     json_t *o = json_object(), *accounts = json_object(), *kinds = json_object();
     for (int k = 0; k < MC_KIND_COUNT; k++) {
         json_object_set_new(accounts, mc_account_kind_name(k + 1),
@@ -179,6 +211,8 @@ static json_t *figures_json(const mca_verifier *v)
     mca_base64_hash(v->root, root);
     mca_time_iso(v->last_checkpoint.time, when);
     mca_amount_text(v->volume, v->info.decimals, volume);
+    mca_amount_text(v->fees, v->info.decimals, fees);
+    mca_amount_text(v->payouts, v->info.decimals, payouts);
     json_object_set_new(o, "entries", json_integer((json_int_t)v->height));
     json_object_set_new(o, "checkpoints", json_integer((json_int_t)v->checkpoints));
     json_object_set_new(o, "accounts", accounts);
@@ -186,6 +220,14 @@ static json_t *figures_json(const mca_verifier *v)
     json_object_set_new(o, "volume", json_string(volume));
     json_object_set_new(o, "volume_minor", json_integer((json_int_t)v->volume));
     json_object_set_new(o, "volume_overflow", json_boolean(v->volume_overflow));
+    json_object_set_new(o, "transfers",
+                        json_integer((json_int_t)v->kinds[MC_TX_TRANSFER - MC_TX_KIND_FIRST]));
+    json_object_set_new(o, "fees", json_string(fees));
+    json_object_set_new(o, "fees_minor", json_integer((json_int_t)v->fees));
+    json_object_set_new(o, "fees_overflow", json_boolean(v->fees_overflow));
+    json_object_set_new(o, "round_payouts", json_string(payouts));
+    json_object_set_new(o, "round_payouts_minor", json_integer((json_int_t)v->payouts));
+    json_object_set_new(o, "round_payouts_overflow", json_boolean(v->payouts_overflow));
     json_object_set_new(o, "root", json_string(root));
     json_object_set_new(o, "checkpoint_size", json_integer((json_int_t)v->last_checkpoint.size));
     json_object_set_new(o, "checkpoint_time", json_string(when));

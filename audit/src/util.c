@@ -98,10 +98,13 @@ void mca_amount_text(int64_t amount, unsigned decimals, char out[MC_AMOUNT_TEXT_
 
 const char *mca_kind_name(int kind)
 {
-    static const char *const names[MCA_KIND_SLOTS] = {
-        "open_account",    "transfer",        "set_limits",     "set_status",
-        "payment_request", "decline_request", "cancel_request",
+    static const char *const names[] = {
+        "open_account",    "transfer",        "set_limits",          "set_status",
+        "payment_request", "decline_request", "cancel_request",      "set_roles",
+        "set_fee",         "contribution",    "review_contribution", "distribution",
     };
+    _Static_assert(sizeof names / sizeof names[0] == MCA_KIND_SLOTS,
+                   "a name for every transaction kind");
     if (kind < MC_TX_KIND_FIRST || kind > MC_TX_KIND_LAST) {
         return "unknown";
     }
