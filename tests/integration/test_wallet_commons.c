@@ -15,7 +15,7 @@
  * with nothing approved is refused (NO_CONTRIBUTIONS); a capped round pays a
  * part of the pro-rata value; the keepers pay out of the commons with
  * `pay --from`. Last, in its own step, the history is exported for an
- * auditor.
+ * auditor and `mcaudit verify` replays it and accepts it.
  *
  * test_own_key: a commons opened without keepers is run by its own key,
  * which approves, distributes and pays directly (no proposal), and sees the
@@ -945,8 +945,7 @@ static void check_history(wallet_fixture *f)
     expect_words(f, 0, "161.60 g");
 }
 
-/* The whole history for an auditor (mcaudit verify FILE is added on the
- * branch that builds mcaudit). */
+/* The whole history for an auditor, and mcaudit's verdict on it. */
 static void export_for_audit(wallet_fixture *f)
 {
     char file[WALLET_PATH_MAX];
@@ -955,6 +954,20 @@ static void export_for_audit(wallet_fixture *f)
     json_t *o = wallet_json(f, "steward", 0, "audit", "export", "--out", file, NULL);
     assert_int_equal(jint(o, "entries"), height);
     assert_int_equal(access(file, R_OK), 0);
+    /* The auditor replays the whole history offline, the rounds' payouts
+     * included, and accepts it. */
+    static char out[16384];
+    const char *argv[] = {mc_test_bin("MC_AUDIT_BIN"), "verify", file, "--json", NULL};
+    int status = mc_test_run(argv, NULL, out, sizeof out, 120000);
+    if (status != 0) {
+        print_error("mcaudit verify exited %d:\n%s\n", status, out);
+    }
+    assert_int_equal(status, 0);
+    json_error_t err;
+    json_t *summary = json_loads(out, 0, &err);
+    assert_non_null(summary);
+    assert_int_equal(jint(summary, "entries"), height);
+    json_decref(summary);
 }
 
 static void test_garden(void **state)
