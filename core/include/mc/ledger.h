@@ -83,7 +83,13 @@
 typedef struct mc_ledger mc_ledger;
 
 typedef struct mc_ledger_options {
-    bool no_sync;            /* no fsync on commit: benchmarks and tests only */
+    bool no_sync; /* no fsync on commit: benchmarks and tests only */
+    /* One flush per commit instead of two: a commit flushes its data but
+     * not its meta page, which the next commit that changes the ledger, or
+     * mc_ledger_sync(), flushes. A crash may undo the last commit, never
+     * corrupt the ledger; see mc_ledger_durable_state(). Off: every commit
+     * is durable when apply_batch returns. No effect with no_sync. */
+    bool meta_sync_deferred;
     uint64_t map_size_bytes; /* initial LMDB map size (>= 64 KiB); 0: 64 MiB */
     uint64_t map_size_max;   /* the map never grows past this; 0: 1 TiB */
 } mc_ledger_options;
@@ -178,6 +184,42 @@ int mc_ledger_apply_batch(mc_ledger *ledger, mc_tx *const *txs, size_t n, int64_
 
 /* A batch of one. */
 int mc_ledger_apply(mc_ledger *ledger, mc_tx *tx, int64_t now, mc_result *result);
+
+/* States and durability. Each commit that changes the ledger makes a new
+ * state, numbered in increasing order (LMDB's transaction id). A state is
+ * committed when apply_batch returns, and readers may see it from then on;
+ * it is durable once no crash can undo it. The results of an apply_batch
+ * describe the state mc_ledger_committed_state() returns right after it
+ * (the batch's own, or the one before when the batch changed nothing).
+ *
+ * With meta_sync_deferred, a state is durable after the next commit that
+ * changes the ledger (its flush covers the meta page of the one before)
+ * or after mc_ledger_sync(); so whoever tells anybody about a state must
+ * wait until mc_ledger_durable_state() reaches its number. Otherwise the
+ * durable state is always the committed one (with no_sync by decree: no_sync
+ * promises nothing). Opening a ledger with meta_sync_deferred makes what it
+ * finds durable first; closing it syncs what is pending.
+ *
+ * Any thread may ask these three; each is one atomic read. */
+uint64_t mc_ledger_committed_state(mc_ledger *ledger);
+uint64_t mc_ledger_durable_state(mc_ledger *ledger);
+/* The newest state that any read transaction of this ledger has read (the
+ * queries above and below): an answer built from queries describes at most
+ * this state. Once apply_batch has returned, it is at most the committed
+ * state. */
+uint64_t mc_ledger_read_state(mc_ledger *ledger);
+
+/* Make the committed state durable (mdb_env_sync with force); at once when
+ * it already is. Call it from the thread that applies. Returns MC_ERR_OK or
+ * MC_ERR_STORAGE_IO. With meta_sync_deferred, once a flush has failed while
+ * a state waited for it (here, or in the commit of a failed apply_batch),
+ * whether that state reached the disk is unknown: the operating system may
+ * drop the pages it could not write and let a later flush succeed without
+ * them. From then on every sync and apply_batch fails with
+ * MC_ERR_STORAGE_IO: tell nobody about a state past the durable one, and
+ * reopen the ledger (what the disk holds is consistent; the states after the
+ * durable one may be lost). */
+int mc_ledger_sync(mc_ledger *ledger);
 
 /* One line describing `r` in words, with amounts in the ledger's unit:
  * "paying 50.00 g would take alice to -320.00 g, below the credit limit of
