@@ -161,7 +161,8 @@ static int parse_run(mc_node_config *cfg, int argc, char **argv)
 static int node_open(mc_node *node)
 {
     const mc_node_config *cfg = node->config;
-    mc_ledger_options opts = {.no_sync = cfg->no_sync};
+    /* One flush per batch; writer.c holds the answers until it is durable. */
+    mc_ledger_options opts = {.no_sync = cfg->no_sync, .meta_sync_deferred = true};
     char why[512] = "";
     int rc = mc_ledger_open(cfg->data_dir, &opts, &node->ledger);
     if (rc != MC_ERR_OK) {
@@ -265,8 +266,13 @@ static void on_signal(uv_signal_t *handle, int signum)
         fflush(NULL);
         _exit(1);
     }
+    mc__node_stop(node, strsignal(signum));
+}
+
+void mc__node_stop(mc_node *node, const char *why)
+{
     mc_log(MC_LOG_INFO, "%s: stopping: no new connections; answering %u submission(s) in flight",
-           strsignal(signum), node->queued);
+           why, node->queued);
     node->stopping = true;
     uv_close((uv_handle_t *)&node->listener, NULL);
     mc_conn *next;

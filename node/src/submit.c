@@ -98,6 +98,12 @@ void mc__submission_finish(mc_node *node, mc_submission *s)
     Mc__Error err;
     char words[512];
     redact(conn, r, words, sizeof words);
+    if (s->outcome_unknown) {
+        snprintf(words, sizeof words,
+                 "applied, but the storage failed to make it durable and the node stops: a "
+                 "crash may still undo it; send it again once the node is back (a duplicate "
+                 "answer says it was kept)");
+    }
     tr.tx_id = (ProtobufCBinaryData){MC_TX_ID_BYTES, (uint8_t *)r->tx_id};
     tr.code = (uint32_t)r->code;
     tr.duplicate = r->duplicate;
@@ -115,7 +121,7 @@ void mc__submission_finish(mc_node *node, mc_submission *s)
     if (r->code != MC_ERR_OK) {
         mc__response_error(&resp, &err, r->code, words);
     }
-    mc__conn_send(conn, &resp);
+    mc__conn_send_as_of(conn, &resp, s->state);
     conn->in_flight--;
     node->queued--;
     mc__conn_update(conn);
