@@ -45,6 +45,7 @@
 #define MC_NODE_PAGE_SIZE_MAX 1000u
 #define MC_NODE_VERIFY_CHUNK_MAX 64u /* submissions per thread-pool job */
 #define MC_NODE_VERIFY_THREADS_MAX 64u
+#define MC_NODE_VERIFY_NICE 10            /* verify threads yield to the loop and the writer */
 #define MC_NODE_READ_CHUNK 65536u         /* bytes asked of the kernel per read */
 #define MC_NODE_DRAIN_GRACE_MS_MAX 10000u /* stopping: unread answers wait this long at most */
 

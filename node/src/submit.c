@@ -6,11 +6,23 @@
  * new one is answered OVERLOADED at once. Each thread-pool job takes up to
  * MC_NODE_VERIFY_CHUNK_MAX submissions, at most verify_threads jobs run.
  * The writer takes whatever is verified, up to batch_max, so batches grow
- * with the load: while one batch is being fsynced the next one gathers. */
+ * with the load: while one batch is being fsynced the next one gathers.
+ *
+ * Priority: the pool's threads check signatures at nice
+ * MC_NODE_VERIFY_NICE, below the loop and the writer. Those two are serial
+ * stages: a moment either waits for a CPU that a check holds is lost for
+ * the whole node, while the checks run in parallel and catch up. */
+#define _GNU_SOURCE /* syscall(SYS_gettid): setpriority() takes a thread id on Linux */
+
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mc/error.h"
 #include "node_internal.h"
@@ -142,8 +154,26 @@ static void finish_bad_signature(mc_node *node, mc_submission *s)
     mc__submission_finish(node, s);
 }
 
+/* Once per pool thread (the pool runs nothing but signature checks). A
+ * failure only costs throughput. */
+static void lower_thread_priority(void)
+{
+    static _Thread_local bool done;
+    static atomic_bool failure_logged;
+    if (done) {
+        return;
+    }
+    done = true;
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), MC_NODE_VERIFY_NICE) != 0 &&
+        !atomic_exchange(&failure_logged, true)) {
+        mc_log(MC_LOG_DEBUG, "verify threads keep their priority: setpriority: %s",
+               strerror(errno));
+    }
+}
+
 static void verify_work(uv_work_t *req)
 {
+    lower_thread_priority();
     verify_job *job = req->data;
     for (size_t i = 0; i < job->count; i++) {
         job->subs[i]->verify_rc = mc_tx_verify(job->subs[i]->tx);
