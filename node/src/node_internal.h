@@ -3,8 +3,9 @@
  *
  * Threads: the libuv loop thread owns every connection, every buffer and
  * every counter below, answers queries from LMDB read transactions and
- * decodes submissions. Signature checks run on the libuv thread pool, on
- * submissions handed over whole (the loop does not touch them meanwhile).
+ * takes submissions in as bytes. Decoding and signature checks run on the
+ * libuv thread pool, on submissions handed over whole (the loop does not
+ * touch them meanwhile).
  * One writer thread applies verified submissions in batches, one LMDB write
  * transaction and one fsync each, and hands them back to the loop through
  * `writer.done` and an async handle once their batch is durable (writer.c
@@ -80,15 +81,17 @@ typedef struct mc_node_config {
 typedef struct mc_node mc_node;
 typedef struct mc_conn mc_conn;
 
-/* A submission from its decoding to its answer. */
+/* A submission from its bytes to its answer. */
 typedef struct mc_submission {
     struct mc_submission *next;
     mc_conn *conn; /* holds a reference */
     uint64_t request_id;
-    mc_tx *tx; /* owned */
-    int verify_rc;
-    bool verified; /* the check ran (verify_rc says how it went) */
-    bool assigned; /* a thread-pool job holds it */
+    uint8_t *raw;   /* owned: the SignedTx bytes until decoded (NULL when 0 bytes) */
+    size_t raw_len; /* <= MC_TX_BYTES_MAX */
+    mc_tx *tx;      /* owned: once decoded; NULL when the bytes did not decode */
+    int verify_rc;  /* of decoding, then of the signature check */
+    bool verified;  /* decoding and the check ran (verify_rc says how it went) */
+    bool assigned;  /* a thread-pool job holds it */
     mc_result result;
     uint64_t state;       /* the ledger state its result describes; 0: none */
     bool outcome_unknown; /* STORAGE_IO: applied, but perhaps not kept by a crash */
