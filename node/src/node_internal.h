@@ -45,6 +45,7 @@
 #define MC_NODE_PAGE_SIZE_DEFAULT 100u
 #define MC_NODE_PAGE_SIZE_MAX 1000u
 #define MC_NODE_VERIFY_CHUNK_MAX 64u /* submissions per thread-pool job */
+#define MC_NODE_VERIFY_CHUNK_MIN 16u /* ... at least, unless the pool is idle */
 #define MC_NODE_VERIFY_THREADS_MAX 64u
 #define MC_NODE_VERIFY_NICE 10            /* verify threads yield to the loop and the writer */
 #define MC_NODE_READ_CHUNK 65536u         /* bytes asked of the kernel per read */
@@ -174,10 +175,11 @@ struct mc_node {
     mc_conn *flush_list;
     /* submissions: `verify` in arrival order, then the writer */
     mc_sub_queue verify;
-    mc_submission *verify_next; /* first submission no job holds yet */
-    uint32_t verify_unassigned; /* from verify_next to the tail */
-    uint32_t verify_jobs;       /* thread-pool jobs running */
-    uint32_t queued;            /* submissions read and not yet answered */
+    mc_submission *verify_next;                   /* first submission no job holds yet */
+    uint32_t verify_unassigned;                   /* from verify_next to the tail */
+    uint32_t verify_jobs;                         /* thread-pool jobs running */
+    uint64_t verify_jobs_started, verify_checked; /* for the log at the stop */
+    uint32_t queued;                              /* submissions read and not yet answered */
     mc_writer writer;
     bool stopping;
     bool closed;        /* everything answered: connections close as answers go out */

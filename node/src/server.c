@@ -299,6 +299,8 @@ void mc__node_check_drained(mc_node *node)
         mc__conn_update(c); /* closes now, or once its answers are written */
     }
     mc__writer_stop(node);
+    mc_log(MC_LOG_INFO, "verify: %llu submissions in %llu thread-pool jobs",
+           (unsigned long long)node->verify_checked, (unsigned long long)node->verify_jobs_started);
     uv_close((uv_handle_t *)&node->sigint, NULL);
     uv_close((uv_handle_t *)&node->sigterm, NULL);
 }

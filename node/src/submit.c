@@ -5,7 +5,8 @@
  *
  * Load: at most max_queue submissions are in the node at once; beyond, a
  * new one is answered OVERLOADED at once. Each thread-pool job takes up to
- * MC_NODE_VERIFY_CHUNK_MAX submissions, at most verify_threads jobs run.
+ * MC_NODE_VERIFY_CHUNK_MAX submissions (and, while another runs, at least
+ * MC_NODE_VERIFY_CHUNK_MIN), at most verify_threads jobs run.
  * The writer takes whatever is verified, up to batch_max, so batches grow
  * with the load: while one batch is being fsynced the next one gathers.
  *
@@ -243,6 +244,7 @@ static void verify_after(uv_work_t *req, int status)
         job->subs[i]->verified = true;
     }
     node->verify_jobs--;
+    node->verify_checked += job->count;
     free(job);
     release_verified(node);
     pump_verify(node);
@@ -250,15 +252,36 @@ static void verify_after(uv_work_t *req, int status)
     mc__node_check_drained(node);
 }
 
+/* How many submissions the next job takes; 0: none now. An idle pool
+ * shares what there is among its threads, however little (a lone
+ * submission waits for nothing). A busy one takes MC_NODE_VERIFY_CHUNK_MIN
+ * at least: under a trickle of submissions, jobs of one or two cost more in
+ * wakeups and queueing than they save, and whatever is left waits at most
+ * until a running job ends (verify_after pumps again). */
+static size_t verify_chunk(const mc_node *node, bool pool_was_idle)
+{
+    size_t unassigned = node->verify_unassigned;
+    size_t free_threads = node->config->limits.verify_threads - node->verify_jobs;
+    size_t chunk = (unassigned + free_threads - 1) / free_threads;
+    if (!pool_was_idle) {
+        if (unassigned < MC_NODE_VERIFY_CHUNK_MIN) {
+            return 0;
+        }
+        chunk = chunk < MC_NODE_VERIFY_CHUNK_MIN ? MC_NODE_VERIFY_CHUNK_MIN : chunk;
+    }
+    return chunk > MC_NODE_VERIFY_CHUNK_MAX ? MC_NODE_VERIFY_CHUNK_MAX : chunk;
+}
+
 /* Start jobs for unassigned submissions while threads are free. */
 static void pump_verify(mc_node *node)
 {
     uint32_t threads = node->config->limits.verify_threads;
+    bool pool_was_idle = node->verify_jobs == 0;
     while (node->verify_next != NULL && node->verify_jobs < threads) {
-        size_t unassigned = node->verify_unassigned;
-        size_t free_threads = threads - node->verify_jobs;
-        size_t chunk = (unassigned + free_threads - 1) / free_threads;
-        chunk = chunk > MC_NODE_VERIFY_CHUNK_MAX ? MC_NODE_VERIFY_CHUNK_MAX : chunk;
+        size_t chunk = verify_chunk(node, pool_was_idle);
+        if (chunk == 0) {
+            return;
+        }
         verify_job *job = malloc(sizeof *job);
         if (job == NULL) {
             return; /* retried when a running job ends */
@@ -274,6 +297,7 @@ static void pump_verify(mc_node *node)
         }
         uv_queue_work(node->loop, &job->req, verify_work, verify_after);
         node->verify_jobs++;
+        node->verify_jobs_started++;
     }
 }
 
