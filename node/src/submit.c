@@ -1,7 +1,7 @@
 /* Submissions: taken in as raw bytes on the loop; decoded and their
  * signatures checked on the libuv thread pool; applied in batches on the
- * writer thread (one LMDB write transaction
- * and one fsync per batch: group commit), answer on the loop once durable.
+ * writer thread (one LMDB write transaction and one fsync per batch: group
+ * commit); answered on the loop once durable.
  *
  * Load: at most max_queue submissions are in the node at once; beyond, a
  * new one is answered OVERLOADED at once. Each thread-pool job takes up to
