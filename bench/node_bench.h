@@ -97,13 +97,16 @@ typedef struct mc__bench_usage {
 /* `dir` may be NULL: no disk figures. */
 void mc__bench_usage_read(pid_t pid, const char *dir, mc__bench_usage *out);
 
-/* The writer's batches logged ("batch of N: ... durable in T ms", debug
- * level) after byte `offset` of the log. */
+/* The writer's batches logged ("batch of N: ... committed in T ms", debug
+ * level) after byte `offset` of the log, and its syncs when idle ("idle:
+ * state S durable in T ms"). */
 typedef struct mc__bench_batches {
     size_t count;
     size_t transactions;
     size_t largest;
-    uint64_t durable_ms; /* sum of each batch's apply + commit + fsync */
+    uint64_t commit_ms; /* sum of each batch's apply + commit (one fdatasync) */
+    size_t idle_syncs;
+    uint64_t idle_sync_ms;
 } mc__bench_batches;
 
 long mc__bench_log_size(const mc__bench_node *node);

@@ -438,11 +438,16 @@ void mc__bench_log_batches(const mc__bench_node *node, long offset, mc__bench_ba
         size_t n = 0, applied = 0;
         unsigned long long ms = 0;
         if (p != NULL &&
-            sscanf(p, "batch of %zu: %zu applied, durable in %llu ms", &n, &applied, &ms) == 3) {
+            sscanf(p, "batch of %zu: %zu applied, committed in %llu ms", &n, &applied, &ms) == 3) {
             out->count++;
             out->transactions += n;
             out->largest = n > out->largest ? n : out->largest;
-            out->durable_ms += ms;
+            out->commit_ms += ms;
+        }
+        p = strstr(line, "idle: state ");
+        if (p != NULL && sscanf(p, "idle: state %*u durable in %llu ms", &ms) == 1) {
+            out->idle_syncs++;
+            out->idle_sync_ms += ms;
         }
     }
     fclose(f);

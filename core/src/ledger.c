@@ -198,6 +198,9 @@ int mc_ledger_create_from_genesis(const char *dir, const uint8_t *genesis, size_
         rc = with_growth(l, write_genesis_attempt, &arg);
     }
     if (rc == MC_ERR_OK) {
+        rc = mc__store_sync(&l->store); /* the genesis is durable, deferred meta or not */
+    }
+    if (rc == MC_ERR_OK) {
         rc = load(l); /* checks that the genesis is usable */
     }
     if (rc == MC_ERR_OK) {
@@ -285,6 +288,29 @@ int mc_ledger_apply_batch(mc_ledger *l, mc_tx *const *txs, size_t n, int64_t now
 int mc_ledger_apply(mc_ledger *l, mc_tx *tx, int64_t now, mc_result *result)
 {
     return mc_ledger_apply_batch(l, &tx, 1, now, result);
+}
+
+uint64_t mc_ledger_committed_state(mc_ledger *l)
+{
+    return atomic_load(&l->store.committed_state);
+}
+
+uint64_t mc_ledger_durable_state(mc_ledger *l)
+{
+    return atomic_load(&l->store.durable_state);
+}
+
+uint64_t mc_ledger_read_state(mc_ledger *l)
+{
+    return atomic_load(&l->store.read_state);
+}
+
+int mc_ledger_sync(mc_ledger *l)
+{
+    pthread_mutex_lock(&l->write_lock);
+    int rc = mc__store_sync(&l->store);
+    pthread_mutex_unlock(&l->write_lock);
+    return rc;
 }
 
 const char *mc_ledger_last_error(mc_ledger *l)

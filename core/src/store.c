@@ -123,7 +123,8 @@ static int env_open(mc__store *s, const char *dir)
         rc = mdb_env_set_mapsize(s->env, (size_t)s->map_size);
     }
     if (rc == MDB_SUCCESS) {
-        unsigned flags = MDB_NOTLS | (s->no_sync ? MDB_NOSYNC : 0u);
+        unsigned flags = MDB_NOTLS | (s->no_sync ? MDB_NOSYNC : 0u) |
+                         (s->meta_sync_deferred ? MDB_NOMETASYNC : 0u);
         rc = mdb_env_open(s->env, dir, flags, 0600);
     }
     if (rc != MDB_SUCCESS) {
@@ -135,10 +136,31 @@ static int env_open(mc__store *s, const char *dir)
     return MC_ERR_OK;
 }
 
+/* Number the state found at opening. With deferred meta sync, a process
+ * that stopped without syncing may have left its last commit in the page
+ * cache only: flush it, so that nothing read from it is told before it is
+ * on disk. */
+static int states_init(mc__store *s)
+{
+    if (s->meta_sync_deferred) {
+        int rc = mdb_env_sync(s->env, 1);
+        if (rc != MDB_SUCCESS) {
+            return mc__store_error(s, "mdb_env_sync", rc);
+        }
+    }
+    MDB_envinfo info;
+    mdb_env_info(s->env, &info);
+    atomic_init(&s->committed_state, (uint64_t)info.me_last_txnid);
+    atomic_init(&s->durable_state, (uint64_t)info.me_last_txnid);
+    atomic_init(&s->read_state, (uint64_t)info.me_last_txnid);
+    return MC_ERR_OK;
+}
+
 int mc__store_open(mc__store *s, const char *dir, const mc_ledger_options *opts, bool create)
 {
     memset(s, 0, sizeof *s);
     s->no_sync = opts != NULL && opts->no_sync;
+    s->meta_sync_deferred = opts != NULL && opts->meta_sync_deferred && !s->no_sync;
     s->map_size =
         opts != NULL && opts->map_size_bytes ? opts->map_size_bytes : MC__STORE_MAP_DEFAULT;
     s->map_size_max =
@@ -160,6 +182,9 @@ int mc__store_open(mc__store *s, const char *dir, const mc_ledger_options *opts,
     if (rc == MC_ERR_OK) {
         rc = open_dbis(s);
     }
+    if (rc == MC_ERR_OK) {
+        rc = states_init(s);
+    }
     if (rc != MC_ERR_OK) {
         mc__store_close(s);
     }
@@ -169,6 +194,7 @@ int mc__store_open(mc__store *s, const char *dir, const mc_ledger_options *opts,
 void mc__store_close(mc__store *s)
 {
     if (s->env != NULL) {
+        (void)mc__store_sync(s); /* best effort: a caller that must know syncs first */
         mdb_env_close(s->env);
         s->env = NULL;
     }
@@ -189,9 +215,22 @@ static int begin(mc__store *s, unsigned flags, MDB_txn **txn)
     return MC_ERR_OK;
 }
 
+/* Raise s->read_state to the snapshot that a read transaction sees. */
+static void note_read(mc__store *s, MDB_txn *txn)
+{
+    uint64_t seen = (uint64_t)mdb_txn_id(txn);
+    uint64_t known = atomic_load(&s->read_state);
+    while (known < seen && !atomic_compare_exchange_weak(&s->read_state, &known, seen)) {
+    }
+}
+
 int mc__store_begin_read(mc__store *s, MDB_txn **txn)
 {
-    return begin(s, MDB_RDONLY, txn);
+    int rc = begin(s, MDB_RDONLY, txn);
+    if (rc == MC_ERR_OK) {
+        note_read(s, *txn);
+    }
+    return rc;
 }
 
 void mc__store_end_read(mc__store *s, MDB_txn *txn)
@@ -200,16 +239,76 @@ void mc__store_end_read(mc__store *s, MDB_txn *txn)
     pthread_rwlock_unlock(&s->resize_lock);
 }
 
+static int refuse_after_flush_failure(mc__store *s)
+{
+    snprintf(s->last_error, sizeof s->last_error,
+             "an earlier flush failed: what reached the disk is unknown; reopen the ledger");
+    return MC_ERR_STORAGE_IO;
+}
+
 int mc__store_begin_write(mc__store *s, MDB_txn **txn)
 {
+    if (s->flush_failed) {
+        return refuse_after_flush_failure(s);
+    }
     return begin(s, 0, txn);
+}
+
+/* A commit that changed anything wrote its meta page with its own id
+ * (LMDB skips both flush and meta of a commit with nothing to write). It
+ * flushed the data file first, which with deferred meta sync also carried
+ * the meta page of the commit before to disk. */
+static void states_after_commit(mc__store *s, uint64_t id)
+{
+    MDB_envinfo info;
+    mdb_env_info(s->env, &info);
+    if ((uint64_t)info.me_last_txnid != id) {
+        return;
+    }
+    uint64_t before = atomic_load(&s->committed_state);
+    atomic_store(&s->committed_state, id);
+    atomic_store(&s->durable_state, s->meta_sync_deferred ? before : id);
+}
+
+/* Whether a failed commit may have failed in a flush, with a state
+ * pending: only a full map and a failed allocation surely came first. */
+static void note_commit_failure(mc__store *s, int rc)
+{
+    if (rc != MDB_MAP_FULL && rc != ENOMEM &&
+        atomic_load(&s->durable_state) != atomic_load(&s->committed_state)) {
+        s->flush_failed = true;
+    }
 }
 
 int mc__store_commit(mc__store *s, MDB_txn *txn)
 {
+    uint64_t id = (uint64_t)mdb_txn_id(txn);
     int rc = mdb_txn_commit(txn);
+    if (rc == MDB_SUCCESS) {
+        states_after_commit(s, id); /* before a resize may move the meta pages */
+    } else {
+        note_commit_failure(s, rc);
+    }
     pthread_rwlock_unlock(&s->resize_lock);
     return rc == MDB_SUCCESS ? MC_ERR_OK : mc__store_error(s, "mdb_txn_commit", rc);
+}
+
+int mc__store_sync(mc__store *s)
+{
+    if (s->flush_failed) {
+        return refuse_after_flush_failure(s);
+    }
+    uint64_t committed = atomic_load(&s->committed_state);
+    if (atomic_load(&s->durable_state) == committed) {
+        return MC_ERR_OK;
+    }
+    int rc = mdb_env_sync(s->env, 1);
+    if (rc != MDB_SUCCESS) {
+        s->flush_failed = true;
+        return mc__store_error(s, "mdb_env_sync", rc);
+    }
+    atomic_store(&s->durable_state, committed);
+    return MC_ERR_OK;
 }
 
 void mc__store_abort(mc__store *s, MDB_txn *txn)

@@ -28,6 +28,7 @@
 #define MC_STORE_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -51,6 +52,16 @@ typedef struct mc__store {
     MDB_dbi meta, accounts, handles, txids, log, history, merkle, requests, open_requests,
         checkpoints, contributions, commons_contributions, settle_queue, rounds;
     bool no_sync;
+    bool meta_sync_deferred; /* MDB_NOMETASYNC (never with no_sync) */
+    /* State numbers (LMDB transaction ids), see mc_ledger_durable_state():
+     * written by the committing thread (committed, durable) or by any
+     * reader (read, a maximum); read by any thread. */
+    _Atomic uint64_t committed_state, durable_state, read_state;
+    /* A flush failed while a committed state waited for it (deferred meta
+     * sync): whether that state reached the disk is unknown, and a later
+     * flush could succeed without carrying it (the kernel may have dropped
+     * the pages it failed to write). No write or sync succeeds any more. */
+    bool flush_failed;
     uint64_t map_size;
     uint64_t map_size_max;
     pthread_rwlock_t resize_lock;
@@ -68,8 +79,12 @@ void mc__store_close(mc__store *s);
 int mc__store_begin_read(mc__store *s, MDB_txn **txn);
 void mc__store_end_read(mc__store *s, MDB_txn *txn);
 int mc__store_begin_write(mc__store *s, MDB_txn **txn);
-/* Commit durably (unless no_sync); the transaction is gone either way. */
+/* Commit durably (unless no_sync; with meta_sync_deferred, the meta page
+ * waits for the next commit or mc__store_sync()); the transaction is gone
+ * either way. Advances the state numbers when the commit changed anything. */
 int mc__store_commit(mc__store *s, MDB_txn *txn);
+/* Flush what is committed and not yet durable (nothing when all is). */
+int mc__store_sync(mc__store *s);
 void mc__store_abort(mc__store *s, MDB_txn *txn);
 
 /* Double the map size (bounded by map_size_max). No transaction of the

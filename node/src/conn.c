@@ -8,7 +8,16 @@
  * wait in the read buffer until there is room again. Answers queue in
  * `wbuf` and go out in one uv_write per connection per loop turn
  * (mc__node_flush). A connection's memory is freed when both of its handles
- * are closed and no submission refers to it any more. */
+ * are closed and no submission refers to it any more.
+ *
+ * Durability of what answers tell: the ledger's last commit may not be
+ * durable yet (deferred meta sync, see writer.c), and a query reads it.
+ * Each answer is marked with the newest state it may describe, and `wbuf`
+ * goes out only once the ledger's durable state has reached its mark: an
+ * answer never tells of a transfer that a crash could still undo (a balance,
+ * a history, get_tx: how a client learns the fate of a submission whose
+ * answer it lost). The writer syncs as soon as it has nothing else to do,
+ * so the wait is at most one batch. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,8 +122,16 @@ static int buf_reserve(uint8_t **buf, size_t *cap, size_t need)
 
 void mc__conn_send(mc_conn *conn, const Mc__Response *resp)
 {
+    mc__conn_send_as_of(conn, resp, mc_ledger_read_state(conn->node->ledger));
+}
+
+void mc__conn_send_as_of(mc_conn *conn, const Mc__Response *resp, uint64_t state)
+{
     if (conn->closing) {
         return;
+    }
+    if (state > conn->wbuf_state) {
+        conn->wbuf_state = state;
     }
     size_t len = mc__response__get_packed_size(resp);
     if (len > MC_FRAME_MAX_LIMIT ||
@@ -178,6 +195,7 @@ static void conn_flush(mc_conn *conn)
     w->len = conn->wlen;
     conn->wbuf = NULL;
     conn->wlen = conn->wcap = 0;
+    conn->wbuf_state = 0;
     uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)w->len);
     int rc = uv_write(&w->req, (uv_stream_t *)&conn->tcp, &buf, 1, on_write);
     if (rc != 0) {
@@ -192,16 +210,26 @@ static void conn_flush(mc_conn *conn)
     conn->writing_bytes += w->len;
 }
 
+/* Write out every connection's answers whose state is durable; the others
+ * stay in the list until the writer reports a sync (its on_done flushes). */
 void mc__node_flush(mc_node *node)
 {
+    uint64_t durable = mc_ledger_durable_state(node->ledger);
+    mc_conn *waiting = NULL;
     while (node->flush_list != NULL) {
         mc_conn *conn = node->flush_list;
         node->flush_list = conn->flush_next;
+        if (!conn->closing && conn->wlen > 0 && conn->wbuf_state > durable) {
+            conn->flush_next = waiting;
+            waiting = conn;
+            continue;
+        }
         conn->in_flush_list = false;
         if (!conn->closing && conn->wlen > 0) {
             conn_flush(conn);
         }
     }
+    node->flush_list = waiting;
 }
 
 /* True when rbuf holds the start of a frame that has not fully arrived. */

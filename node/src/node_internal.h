@@ -3,12 +3,15 @@
  *
  * Threads: the libuv loop thread owns every connection, every buffer and
  * every counter below, answers queries from LMDB read transactions and
- * decodes submissions. Signature checks run on the libuv thread pool, on
- * submissions handed over whole (the loop does not touch them meanwhile).
+ * takes submissions in as bytes. Decoding and signature checks run on the
+ * libuv thread pool, on submissions handed over whole (the loop does not
+ * touch them meanwhile).
  * One writer thread applies verified submissions in batches, one LMDB write
  * transaction and one fsync each, and hands them back to the loop through
- * `writer.done` and an async handle; the loop answers only then, so nothing
- * is acknowledged before it is on disk.
+ * `writer.done` and an async handle once their batch is durable (writer.c
+ * explains why that is one batch later); the loop answers only then, and
+ * holds any answer that may tell of a state not yet durable (conn.c), so
+ * nothing is acknowledged before it is on disk.
  *
  * Order: submissions reach the writer in the order the node read them,
  * whatever order their signature checks finish in (`verify` is a FIFO and
@@ -42,7 +45,9 @@
 #define MC_NODE_PAGE_SIZE_DEFAULT 100u
 #define MC_NODE_PAGE_SIZE_MAX 1000u
 #define MC_NODE_VERIFY_CHUNK_MAX 64u /* submissions per thread-pool job */
+#define MC_NODE_VERIFY_CHUNK_MIN 16u /* ... at least, unless the pool is idle */
 #define MC_NODE_VERIFY_THREADS_MAX 64u
+#define MC_NODE_VERIFY_NICE 10            /* verify threads yield to the loop and the writer */
 #define MC_NODE_READ_CHUNK 65536u         /* bytes asked of the kernel per read */
 #define MC_NODE_DRAIN_GRACE_MS_MAX 10000u /* stopping: unread answers wait this long at most */
 
@@ -77,16 +82,20 @@ typedef struct mc_node_config {
 typedef struct mc_node mc_node;
 typedef struct mc_conn mc_conn;
 
-/* A submission from its decoding to its answer. */
+/* A submission from its bytes to its answer. */
 typedef struct mc_submission {
     struct mc_submission *next;
     mc_conn *conn; /* holds a reference */
     uint64_t request_id;
-    mc_tx *tx; /* owned */
-    int verify_rc;
-    bool verified; /* the check ran (verify_rc says how it went) */
-    bool assigned; /* a thread-pool job holds it */
+    uint8_t *raw;   /* owned: the SignedTx bytes until decoded (NULL when 0 bytes) */
+    size_t raw_len; /* <= MC_TX_BYTES_MAX */
+    mc_tx *tx;      /* owned: once decoded; NULL when the bytes did not decode */
+    int verify_rc;  /* of decoding, then of the signature check */
+    bool verified;  /* decoding and the check ran (verify_rc says how it went) */
+    bool assigned;  /* a thread-pool job holds it */
     mc_result result;
+    uint64_t state;       /* the ledger state its result describes; 0: none */
+    bool outcome_unknown; /* STORAGE_IO: applied, but perhaps not kept by a crash */
 } mc_submission;
 
 typedef struct mc_sub_queue {
@@ -116,6 +125,7 @@ struct mc_conn {
     /* output: frames not yet handed to uv_write, and bytes being written */
     uint8_t *wbuf;
     size_t wlen, wcap;
+    uint64_t wbuf_state; /* wbuf waits until this ledger state is durable */
     size_t writing_bytes;
     mc_conn *flush_next;
     bool in_flush_list;
@@ -139,12 +149,14 @@ typedef struct mc_writer {
     uv_mutex_t lock;
     uv_cond_t wake;
     mc_sub_queue in;   /* verified, in order, for the writer */
-    mc_sub_queue done; /* applied (or failed), for the loop */
+    mc_sub_queue done; /* applied (or failed), durable, for the loop */
+    mc_sub_queue held; /* applied, waiting for their state to be durable */
     bool stop;
     bool started;
+    bool failed; /* a flush failed: durability lost; the node stops */
     uv_async_t done_async;
-    mc_batch batch;                     /* the writer thread's */
-    uint64_t batches, applied, refused; /* written by the writer thread only */
+    mc_batch batch;                            /* the writer thread's */
+    uint64_t batches, applied, refused, syncs; /* written by the writer thread only */
 } mc_writer;
 
 struct mc_node {
@@ -163,10 +175,11 @@ struct mc_node {
     mc_conn *flush_list;
     /* submissions: `verify` in arrival order, then the writer */
     mc_sub_queue verify;
-    mc_submission *verify_next; /* first submission no job holds yet */
-    uint32_t verify_unassigned; /* from verify_next to the tail */
-    uint32_t verify_jobs;       /* thread-pool jobs running */
-    uint32_t queued;            /* submissions read and not yet answered */
+    mc_submission *verify_next;                   /* first submission no job holds yet */
+    uint32_t verify_unassigned;                   /* from verify_next to the tail */
+    uint32_t verify_jobs;                         /* thread-pool jobs running */
+    uint64_t verify_jobs_started, verify_checked; /* for the log at the stop */
+    uint32_t queued;                              /* submissions read and not yet answered */
     mc_writer writer;
     bool stopping;
     bool closed;        /* everything answered: connections close as answers go out */
@@ -201,13 +214,20 @@ int mc__cmd_export(int argc, char **argv);
 /* server.c: the loop. */
 int mc__server_run(mc_node *node);
 void mc__node_check_drained(mc_node *node);
+/* Stop as on SIGTERM: no new connections or requests; answer what is in
+ * flight, then exit with node->exit_code. */
+void mc__node_stop(mc_node *node, const char *why);
 
 /* conn.c: connections. */
 void mc__conn_accept(mc_node *node);
 void mc__conn_close(mc_conn *conn);
 void mc__conn_unref(mc_conn *conn);
 /* Queue a packed Response for `conn` (dropped when the connection is
- * closing); written out by mc__node_flush(). */
+ * closing); written out by mc__node_flush() once the ledger state `state`
+ * (which the answer may describe) is durable. mc__conn_send() takes the
+ * newest state any read has seen: right for anything read from the ledger,
+ * merely cautious for the rest. */
+void mc__conn_send_as_of(mc_conn *conn, const Mc__Response *resp, uint64_t state);
 void mc__conn_send(mc_conn *conn, const Mc__Response *resp);
 void mc__conn_send_error(mc_conn *conn, uint64_t id, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -169,7 +169,9 @@ static int node_open(mc_node *node)
         mc_log(MC_LOG_ERROR, "cannot load the node key: %s", why);
         return rc;
     }
-    mc_ledger_options opts = {.no_sync = cfg->no_sync, .checkpoint_key = node->node_key};
+    /* One flush per batch; writer.c holds the answers until it is durable. */
+    mc_ledger_options opts = {
+        .no_sync = cfg->no_sync, .meta_sync_deferred = true, .checkpoint_key = node->node_key};
     rc = mc_ledger_open(cfg->data_dir, &opts, &node->ledger);
     if (rc != MC_ERR_OK) {
         mc_log(MC_LOG_ERROR, "cannot open the ledger in %s: %s%s", cfg->data_dir, mc_strerror(rc),
@@ -266,8 +268,13 @@ static void on_signal(uv_signal_t *handle, int signum)
         fflush(NULL);
         _exit(1);
     }
+    mc__node_stop(node, strsignal(signum));
+}
+
+void mc__node_stop(mc_node *node, const char *why)
+{
     mc_log(MC_LOG_INFO, "%s: stopping: no new connections; answering %u submission(s) in flight",
-           strsignal(signum), node->queued);
+           why, node->queued);
     node->stopping = true;
     uv_close((uv_handle_t *)&node->listener, NULL);
     mc_conn *next;
@@ -294,6 +301,8 @@ void mc__node_check_drained(mc_node *node)
         mc__conn_update(c); /* closes now, or once its answers are written */
     }
     mc__writer_stop(node);
+    mc_log(MC_LOG_INFO, "verify: %llu submissions in %llu thread-pool jobs",
+           (unsigned long long)node->verify_checked, (unsigned long long)node->verify_jobs_started);
     uv_close((uv_handle_t *)&node->sigint, NULL);
     uv_close((uv_handle_t *)&node->sigterm, NULL);
 }

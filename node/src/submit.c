@@ -1,16 +1,30 @@
-/* Submissions: decode on the loop, check signatures on the libuv thread
- * pool, apply in batches on the writer thread (one LMDB write transaction
- * and one fsync per batch: group commit), answer on the loop once durable.
+/* Submissions: taken in as raw bytes on the loop; decoded and their
+ * signatures checked on the libuv thread pool; applied in batches on the
+ * writer thread (one LMDB write transaction and one fsync per batch: group
+ * commit); answered on the loop once durable.
  *
  * Load: at most max_queue submissions are in the node at once; beyond, a
  * new one is answered OVERLOADED at once. Each thread-pool job takes up to
- * MC_NODE_VERIFY_CHUNK_MAX submissions, at most verify_threads jobs run.
+ * MC_NODE_VERIFY_CHUNK_MAX submissions (and, while another runs, at least
+ * MC_NODE_VERIFY_CHUNK_MIN), at most verify_threads jobs run.
  * The writer takes whatever is verified, up to batch_max, so batches grow
- * with the load: while one batch is being fsynced the next one gathers. */
+ * with the load: while one batch is being fsynced the next one gathers.
+ *
+ * Priority: the pool's threads check signatures at nice
+ * MC_NODE_VERIFY_NICE, below the loop and the writer. Those two are serial
+ * stages: a moment either waits for a CPU that a check holds is lost for
+ * the whole node, while the checks run in parallel and catch up. */
+#define _GNU_SOURCE /* syscall(SYS_gettid): setpriority() takes a thread id on Linux */
+
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mc/error.h"
 #include "node_internal.h"
@@ -88,6 +102,19 @@ static void redact(mc_conn *conn, mc_result *r, char *words, size_t len)
     }
 }
 
+/* Let an answered submission go. */
+static void release(mc_node *node, mc_submission *s)
+{
+    mc_conn *conn = s->conn;
+    conn->in_flight--;
+    node->queued--;
+    mc__conn_update(conn);
+    mc__conn_unref(conn);
+    mc_tx_free(s->tx);
+    free(s->raw);
+    free(s);
+}
+
 /* Answer a submission and let it go. */
 void mc__submission_finish(mc_node *node, mc_submission *s)
 {
@@ -98,6 +125,12 @@ void mc__submission_finish(mc_node *node, mc_submission *s)
     Mc__Error err;
     char words[512];
     redact(conn, r, words, sizeof words);
+    if (s->outcome_unknown) {
+        snprintf(words, sizeof words,
+                 "applied, but the storage failed to make it durable and the node stops: a "
+                 "crash may still undo it; send it again once the node is back (a duplicate "
+                 "answer says it was kept)");
+    }
     tr.tx_id = (ProtobufCBinaryData){MC_TX_ID_BYTES, (uint8_t *)r->tx_id};
     tr.code = (uint32_t)r->code;
     tr.duplicate = r->duplicate;
@@ -116,13 +149,19 @@ void mc__submission_finish(mc_node *node, mc_submission *s)
     if (r->code != MC_ERR_OK) {
         mc__response_error(&resp, &err, r->code, words);
     }
-    mc__conn_send(conn, &resp);
-    conn->in_flight--;
-    node->queued--;
-    mc__conn_update(conn);
-    mc__conn_unref(conn);
-    mc_tx_free(s->tx);
-    free(s);
+    mc__conn_send_as_of(conn, &resp, s->state);
+    release(node, s);
+}
+
+/* A submission whose bytes did not decode: no tx id, no TxResult. */
+static void finish_undecodable(mc_node *node, mc_submission *s)
+{
+    mc__conn_send_error(s->conn, s->request_id, s->verify_rc,
+                        s->verify_rc == MC_ERR_MALFORMED
+                            ? "the %zu bytes submitted are not a well-formed signed transaction"
+                            : "cannot take a submission of %zu bytes now",
+                        s->raw_len);
+    release(node, s);
 }
 
 /* Submissions whose check failed are answered here, without the writer. */
@@ -137,11 +176,38 @@ static void finish_bad_signature(mc_node *node, mc_submission *s)
     mc__submission_finish(node, s);
 }
 
+/* Once per pool thread (the pool runs nothing but signature checks). A
+ * failure only costs throughput. */
+static void lower_thread_priority(void)
+{
+    static _Thread_local bool done;
+    static atomic_bool failure_logged;
+    if (done) {
+        return;
+    }
+    done = true;
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), MC_NODE_VERIFY_NICE) != 0 &&
+        !atomic_exchange(&failure_logged, true)) {
+        mc_log(MC_LOG_DEBUG, "verify threads keep their priority: setpriority: %s",
+               strerror(errno));
+    }
+}
+
+/* Decoding (protobuf, the tx id's SHA-256, copies) is done here rather
+ * than on the loop, which it used to keep busy for microseconds a
+ * submission; malformed bytes get the same answer, only later. */
 static void verify_work(uv_work_t *req)
 {
+    lower_thread_priority();
     verify_job *job = req->data;
     for (size_t i = 0; i < job->count; i++) {
-        job->subs[i]->verify_rc = mc_tx_verify(job->subs[i]->tx);
+        mc_submission *s = job->subs[i];
+        s->verify_rc = mc_tx_decode(s->raw, s->raw_len, &s->tx);
+        free(s->raw);
+        s->raw = NULL;
+        if (s->verify_rc == MC_ERR_OK) {
+            s->verify_rc = mc_tx_verify(s->tx);
+        }
     }
 }
 
@@ -153,7 +219,9 @@ static void release_verified(mc_node *node)
     mc_sub_queue ready = {NULL, NULL, 0};
     while (node->verify.head != NULL && node->verify.head->verified) {
         mc_submission *s = mc__queue_pop(&node->verify);
-        if (s->verify_rc == MC_ERR_OK) {
+        if (s->tx == NULL) {
+            finish_undecodable(node, s);
+        } else if (s->verify_rc == MC_ERR_OK) {
             mc__queue_push(&ready, s);
         } else {
             finish_bad_signature(node, s);
@@ -177,6 +245,7 @@ static void verify_after(uv_work_t *req, int status)
         job->subs[i]->verified = true;
     }
     node->verify_jobs--;
+    node->verify_checked += job->count;
     free(job);
     release_verified(node);
     pump_verify(node);
@@ -184,15 +253,36 @@ static void verify_after(uv_work_t *req, int status)
     mc__node_check_drained(node);
 }
 
+/* How many submissions the next job takes; 0: none now. An idle pool
+ * shares what there is among its threads, however little (a lone
+ * submission waits for nothing). A busy one takes MC_NODE_VERIFY_CHUNK_MIN
+ * at least: under a trickle of submissions, jobs of one or two cost more in
+ * wakeups and queueing than they save, and whatever is left waits at most
+ * until a running job ends (verify_after pumps again). */
+static size_t verify_chunk(const mc_node *node, bool pool_was_idle)
+{
+    size_t unassigned = node->verify_unassigned;
+    size_t free_threads = node->config->limits.verify_threads - node->verify_jobs;
+    size_t chunk = (unassigned + free_threads - 1) / free_threads;
+    if (!pool_was_idle) {
+        if (unassigned < MC_NODE_VERIFY_CHUNK_MIN) {
+            return 0;
+        }
+        chunk = chunk < MC_NODE_VERIFY_CHUNK_MIN ? MC_NODE_VERIFY_CHUNK_MIN : chunk;
+    }
+    return chunk > MC_NODE_VERIFY_CHUNK_MAX ? MC_NODE_VERIFY_CHUNK_MAX : chunk;
+}
+
 /* Start jobs for unassigned submissions while threads are free. */
 static void pump_verify(mc_node *node)
 {
     uint32_t threads = node->config->limits.verify_threads;
+    bool pool_was_idle = node->verify_jobs == 0;
     while (node->verify_next != NULL && node->verify_jobs < threads) {
-        size_t unassigned = node->verify_unassigned;
-        size_t free_threads = threads - node->verify_jobs;
-        size_t chunk = (unassigned + free_threads - 1) / free_threads;
-        chunk = chunk > MC_NODE_VERIFY_CHUNK_MAX ? MC_NODE_VERIFY_CHUNK_MAX : chunk;
+        size_t chunk = verify_chunk(node, pool_was_idle);
+        if (chunk == 0) {
+            return;
+        }
         verify_job *job = malloc(sizeof *job);
         if (job == NULL) {
             return; /* retried when a running job ends */
@@ -208,6 +298,7 @@ static void pump_verify(mc_node *node)
         }
         uv_queue_work(node->loop, &job->req, verify_work, verify_after);
         node->verify_jobs++;
+        node->verify_jobs_started++;
     }
 }
 
@@ -220,25 +311,27 @@ void mc__submit(mc_conn *conn, uint64_t id, const uint8_t *bytes, size_t len)
                             node->queued);
         return;
     }
-    mc_tx *tx = NULL;
-    int rc = mc_tx_decode(bytes, len, &tx);
-    if (rc != MC_ERR_OK) {
-        mc__conn_send_error(conn, id, rc,
-                            rc == MC_ERR_MALFORMED
-                                ? "the %zu bytes submitted are not a well-formed signed transaction"
-                                : "cannot take a submission of %zu bytes now",
+    if (len > MC_TX_BYTES_MAX) { /* mc_tx_decode's first check, without the copy */
+        mc__conn_send_error(conn, id, MC_ERR_MALFORMED,
+                            "the %zu bytes submitted are not a well-formed signed transaction",
                             len);
         return;
     }
     mc_submission *s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        mc_tx_free(tx);
+    uint8_t *raw = len > 0 ? malloc(len) : NULL; /* none: mc_tx_decode answers MALFORMED */
+    if (s == NULL || (len > 0 && raw == NULL)) {
+        free(s);
+        free(raw);
         mc__conn_send_error(conn, id, MC_ERR_NO_MEMORY, "out of memory");
         return;
     }
+    if (len > 0) {
+        memcpy(raw, bytes, len);
+    }
     s->conn = conn;
     s->request_id = id;
-    s->tx = tx;
+    s->raw = raw;
+    s->raw_len = len;
     conn->refs++;
     conn->in_flight++;
     node->queued++;

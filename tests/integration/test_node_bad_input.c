@@ -2,7 +2,8 @@
  * oversized frame is answered FRAME_TOO_LARGE (id 0) and its connection
  * closed; an undecodable frame is answered MALFORMED (id 0) and the
  * connection goes on; an unknown request is UNSUPPORTED with its id; bad
- * submissions are refused with their own codes; a frame left unfinished
+ * submissions are refused with their own codes, also pipelined among good
+ * ones (every prefix of a transfer included); a frame left unfinished
  * (all at once or as a slow-loris) is dropped at --frame-timeout-ms; an idle
  * connection is closed at --idle-timeout-ms; --max-connections,
  * --max-in-flight and --max-queue hold without losing an answer; a flood of
@@ -652,6 +653,11 @@ static int setup_node(void **state, const char *const *args)
     return 0;
 }
 
+static int setup_default(void **state)
+{
+    return setup_node(state, NULL);
+}
+
 static int setup_small_frames(void **state)
 {
     static const char *const args[] = {"--max-frame-bytes", STR(MAX_FRAME_BYTES), NULL};
@@ -928,6 +934,100 @@ static void test_bad_submissions(void **state)
     free(wrong);
     parties_free(&p);
     stop_and_check(n, height + 1);
+}
+
+/* The answer to a pipelined submission that must be refused: `code`, with
+ * a TxResult carrying the tx id except for MALFORMED (the bytes have no
+ * tx id), whose message names the size. */
+static void expect_refusal(const Mc__Response *resp, int code, size_t len)
+{
+    expect_error(resp, resp->id, code);
+    if (code != MC_ERR_MALFORMED) {
+        assert_int_equal(resp->kind_case, MC__RESPONSE__KIND_SUBMIT);
+        assert_int_equal(resp->submit->code, code);
+        assert_int_equal(resp->submit->tx_id.len, MC_TX_ID_BYTES);
+        return;
+    }
+    assert_int_equal(resp->kind_case, MC__RESPONSE__KIND__NOT_SET);
+    char words[64];
+    snprintf(words, sizeof words, "the %zu bytes submitted", len);
+    assert_non_null(strstr(resp->error->message, words));
+}
+
+/* Bad submissions pipelined among good ones on one connection, decoded and
+ * checked on the node's worker threads: every one is answered once, with
+ * its id and its own code (MALFORMED for bytes that do not decode, at once
+ * for more than a SignedTx may hold; BAD_SIGNATURE; for a prefix of a
+ * transfer that happens to decode, a refusal, or for its body without the
+ * signature, the duplicate answer of the transfer, applied just before),
+ * and only the good ones are applied. The node runs with its default frame
+ * limit. */
+static void test_bad_submissions_pipelined(void **state)
+{
+    mc_test_node *n = *state;
+    parties p;
+    parties_open(n, &p);
+    uint64_t height = node_height(n);
+    signed_tx *good = make_transfers(n, &p, 3);
+    static const uint8_t garbage[] = {0xde, 0xad, 0xbe, 0xef, 0xff, 0xff, 0xff};
+    size_t huge_len = MC_TX_BYTES_MAX + 1;
+    uint8_t *huge = calloc(huge_len, 1);
+    uint8_t *flipped = malloc(good[0].len);
+    assert_true(huge != NULL && flipped != NULL);
+    memcpy(flipped, good[0].bytes, good[0].len);
+    flipped[good[0].len - 1] ^= 0x01; /* in alice's signature */
+    const signed_tx cases[] = {
+        {good[0].bytes, good[0].len}, {(uint8_t *)garbage, sizeof garbage},
+        {good[1].bytes, good[1].len}, {NULL, 0},
+        {flipped, good[0].len},       {huge, huge_len},
+        {good[2].bytes, good[2].len},
+    };
+    const int codes[] = {MC_ERR_OK,        MC_ERR_MALFORMED,     MC_ERR_OK,
+                         MC_ERR_MALFORMED, MC_ERR_BAD_SIGNATURE, MC_ERR_MALFORMED,
+                         MC_ERR_OK};
+    size_t ncases = sizeof cases / sizeof cases[0], prefixes = good[2].len - 1;
+    byte_buf b = {NULL, 0, 0};
+    for (size_t i = 0; i < ncases; i++) {
+        buf_submit(&b, 1 + i, cases[i].bytes, cases[i].len);
+    }
+    for (size_t k = 1; k <= prefixes; k++) { /* every strict prefix of good[2] */
+        buf_submit(&b, 1 + ncases + k - 1, good[2].bytes, k);
+    }
+    int fd = raw_socket(n);
+    send_buf(fd, &b);
+    buf_free(&b);
+    bool *seen = calloc(ncases + prefixes, sizeof *seen);
+    assert_non_null(seen);
+    for (size_t i = 0; i < ncases + prefixes; i++) {
+        Mc__Response *resp = expect_response(fd);
+        assert_true(resp->id >= 1 && resp->id <= ncases + prefixes);
+        size_t k = (size_t)resp->id - 1;
+        assert_false(seen[k]);
+        seen[k] = true;
+        if (k < ncases && codes[k] == MC_ERR_OK) {
+            assert_true(resp->error == NULL || resp->error->code == 0);
+            assert_int_equal(resp->submit->code, MC_ERR_OK);
+        } else if (k < ncases) {
+            expect_refusal(resp, codes[k], cases[k].len);
+        } else if (resp->error == NULL || resp->error->code == 0) {
+            /* The body alone, without its signature: the same tx id as
+             * good[2], already applied: the original result, a duplicate. */
+            assert_int_equal(resp->kind_case, MC__RESPONSE__KIND_SUBMIT);
+            assert_true(resp->submit->duplicate);
+        } else {
+            expect_refusal(resp, (int)resp->error->code, k - ncases + 1);
+        }
+        mc__response__free_unpacked(resp, NULL);
+    }
+    close(fd);
+    free(seen);
+    free(huge);
+    free(flipped);
+    expect_height(n, height + 3);
+    expect_balances(n, &p, -3 * TRANSFER_AMOUNT);
+    free_transfers(good, 3);
+    parties_free(&p);
+    stop_and_check(n, height + 3);
 }
 
 /* ---- unfinished frames -------------------------------------------------------- */
@@ -1539,6 +1639,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_undecodable_frames, setup_small_frames, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_request, setup_small_frames, teardown),
         cmocka_unit_test_setup_teardown(test_bad_submissions, setup_small_frames, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_submissions_pipelined, setup_default, teardown),
         cmocka_unit_test_setup_teardown(test_half_sent_frame, setup_frame_timeout, teardown),
         cmocka_unit_test_setup_teardown(test_slow_loris, setup_frame_timeout, teardown),
         cmocka_unit_test_setup_teardown(test_idle_timeout, setup_idle_timeout, teardown),

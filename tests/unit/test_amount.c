@@ -36,8 +36,8 @@ static void assert_refused(const char *text, unsigned decimals, int code)
     int64_t out = SENTINEL;
     int rc = mc_amount_parse(text, decimals, &out);
     if (rc != code) {
-        print_error("parse \"%s\" at %u decimals: got %s, want %s\n", text, decimals,
-                    mc_err_name(rc), mc_err_name(code));
+        print_error("parse \"%s\" at %u decimals: got %s, want %s\n",
+                    text != NULL ? text : "(null)", decimals, mc_err_name(rc), mc_err_name(code));
     }
     assert_int_equal(rc, code);
     assert_true(out == SENTINEL);

@@ -2,7 +2,8 @@
  * with everything intact; the lifecycle's refusals (an existing ledger, an
  * empty directory, invalid genesis parameters); the ledger id; map growth
  * and its bound; the queries over the log (entries, Merkle roots, tx ids)
- * and over accounts (history and listing, with paging); a durable ledger.
+ * and over accounts (history and listing, with paging); a durable ledger;
+ * state numbers and deferred meta sync (one flush per commit).
  * Corruption of the LMDB files is not reachable through the public API and
  * is not tested here. */
 #include <stdarg.h>
@@ -1163,6 +1164,87 @@ static void test_durable(void **state)
     mc_fixture_teardown(&f);
 }
 
+/* ---- state numbers and deferred meta sync ---------------------------------------- */
+
+typedef struct states {
+    uint64_t committed, durable, read;
+} states;
+
+static states states_of(mc_fixture *f)
+{
+    return (states){mc_ledger_committed_state(f->ledger), mc_ledger_durable_state(f->ledger),
+                    mc_ledger_read_state(f->ledger)};
+}
+
+/* With deferred meta sync a commit is durable once the next commit that
+ * changes the ledger, or a sync, has flushed; a batch that changes nothing
+ * (a refusal) makes no new state and flushes nothing; reads record the
+ * newest state they saw; closing syncs, and a reopened ledger holds every
+ * committed transaction with nothing pending. */
+static void test_deferred_meta_sync(void **state)
+{
+    (void)state;
+    mc_fixture f;
+    mc_ledger_options opts = {.meta_sync_deferred = true};
+    setup_with_opts(&f, &opts);
+    states s0 = states_of(&f);
+    assert_int_equal(s0.durable, s0.committed); /* the genesis is durable */
+    mc_keypair *a = mc_fixture_open(&f, "alice", MC_KIND_MEMBER, NULL);
+    states s1 = states_of(&f);
+    assert_true(s1.committed > s0.committed);
+    assert_int_equal(s1.durable, s0.committed);
+    mc_keypair *b = mc_fixture_open(&f, "bob", MC_KIND_MEMBER, NULL);
+    states s2 = states_of(&f);
+    assert_true(s2.committed > s1.committed);
+    assert_int_equal(s2.durable, s1.committed); /* carried by bob's commit */
+    MC_ASSERT_RESULT(mc_fixture_pay(&f, a, mc_keypair_public(b), 99999, NULL),
+                     MC_ERR_EXCEEDS_CREDIT_LIMIT);
+    states s3 = states_of(&f);
+    assert_int_equal(s3.committed, s2.committed);
+    assert_int_equal(s3.durable, s2.durable);
+    assert_true(s3.read <= s3.committed);
+    assert_int_equal(mc_fixture_balance(&f, mc_keypair_public(a)), 0);
+    assert_int_equal(states_of(&f).read, s2.committed);
+    assert_int_equal(mc_ledger_sync(f.ledger), MC_ERR_OK);
+    assert_int_equal(states_of(&f).durable, s2.committed);
+    assert_int_equal(mc_ledger_sync(f.ledger), MC_ERR_OK); /* nothing pending */
+    MC_ASSERT_RESULT(mc_fixture_pay(&f, a, mc_keypair_public(b), 700, NULL), MC_ERR_OK);
+    states s4 = states_of(&f);
+    assert_true(s4.committed > s2.committed);
+    assert_int_equal(s4.durable, s2.committed);
+    mc_fixture_reopen(&f); /* closing syncs */
+    states s5 = states_of(&f);
+    assert_int_equal(s5.committed, s4.committed);
+    assert_int_equal(s5.durable, s4.committed);
+    assert_int_equal(height_of(&f), 3);
+    assert_int_equal(mc_fixture_balance(&f, mc_keypair_public(b)), 700);
+    mc_fixture_assert_invariants(&f);
+    mc_keypair_free(a);
+    mc_keypair_free(b);
+    mc_fixture_teardown(&f);
+}
+
+/* Without deferred meta sync (and with no_sync, which promises nothing)
+ * every commit counts as durable at once. */
+static void test_states_without_deferral(void **state)
+{
+    (void)state;
+    const mc_ledger_options modes[] = {
+        {.no_sync = false}, {.no_sync = true}, {.no_sync = true, .meta_sync_deferred = true}};
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        mc_fixture f;
+        setup_with_opts(&f, &modes[m]);
+        states s0 = states_of(&f);
+        mc_keypair *a = mc_fixture_open(&f, "alice", MC_KIND_MEMBER, NULL);
+        states s1 = states_of(&f);
+        assert_true(s1.committed > s0.committed);
+        assert_int_equal(s1.durable, s1.committed);
+        assert_int_equal(mc_ledger_sync(f.ledger), MC_ERR_OK);
+        mc_keypair_free(a);
+        mc_fixture_teardown(&f);
+    }
+}
+
 static void test_is_steward(void **state)
 {
     (void)state;
@@ -1196,6 +1278,8 @@ int main(void)
         cmocka_unit_test(test_storage_errors),
         cmocka_unit_test(test_batch_bounds),
         cmocka_unit_test(test_durable),
+        cmocka_unit_test(test_deferred_meta_sync),
+        cmocka_unit_test(test_states_without_deferral),
         cmocka_unit_test(test_is_steward),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

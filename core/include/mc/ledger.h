@@ -105,9 +105,10 @@
  *   (NOTHING_TO_DISTRIBUTE: a round that paid nothing would still settle
  *   the contributions) or past the commons' credit limit
  *   (EXCEEDS_CREDIT_LIMIT); nobody may receive anything, every contributor
- *   being frozen, closed or at their ceiling (NOTHING_TO_DISTRIBUTE). The round (numbered 1, 2, ... per commons)
- *   pays the pot to the contributors of the oldest MC_ROUND_CONTRIBUTIONS_MAX
- *   approved contributions, grouped by contributor and ordered by key, pro
+ *   being frozen, closed or at their ceiling (NOTHING_TO_DISTRIBUTE). The
+ *   round (numbered 1, 2, ... per commons) pays the pot to the
+ *   contributors of the oldest MC_ROUND_CONTRIBUTIONS_MAX approved
+ *   contributions, grouped by contributor and ordered by key, pro
  *   rata to weight, each at most the cap and what the contributor's ceiling
  *   leaves (nothing to one frozen or closed), by mc_alloc_split with the
  *   round's number; a contributor's payout is split among their
@@ -148,6 +149,12 @@ typedef struct mc_ledger_options {
      * at the batch's time, in the same transaction. Borrowed: it must outlive
      * the ledger. NULL: no checkpoints (an auditor's scratch replay). */
     const mc_keypair *checkpoint_key;
+    /* One flush per commit instead of two: a commit flushes its data but
+     * not its meta page, which the next commit that changes the ledger, or
+     * mc_ledger_sync(), flushes. A crash may undo the last commit, never
+     * corrupt the ledger; see mc_ledger_durable_state(). Off: every commit
+     * is durable when apply_batch returns. No effect with no_sync. */
+    bool meta_sync_deferred;
     uint64_t map_size_bytes; /* initial LMDB map size (>= 64 KiB); 0: 64 MiB */
     uint64_t map_size_max;   /* the map never grows past this; 0: 1 TiB */
 } mc_ledger_options;
@@ -255,6 +262,42 @@ int mc_ledger_apply_batch(mc_ledger *ledger, mc_tx *const *txs, size_t n, int64_
 
 /* A batch of one. */
 int mc_ledger_apply(mc_ledger *ledger, mc_tx *tx, int64_t now, mc_result *result);
+
+/* States and durability. Each commit that changes the ledger makes a new
+ * state, numbered in increasing order (LMDB's transaction id). A state is
+ * committed when apply_batch returns, and readers may see it from then on;
+ * it is durable once no crash can undo it. The results of an apply_batch
+ * describe the state mc_ledger_committed_state() returns right after it
+ * (the batch's own, or the one before when the batch changed nothing).
+ *
+ * With meta_sync_deferred, a state is durable after the next commit that
+ * changes the ledger (its flush covers the meta page of the one before)
+ * or after mc_ledger_sync(); so whoever tells anybody about a state must
+ * wait until mc_ledger_durable_state() reaches its number. Otherwise the
+ * durable state is always the committed one (with no_sync by decree: no_sync
+ * promises nothing). Opening a ledger with meta_sync_deferred makes what it
+ * finds durable first; closing it syncs what is pending.
+ *
+ * Any thread may ask these three; each is one atomic read. */
+uint64_t mc_ledger_committed_state(mc_ledger *ledger);
+uint64_t mc_ledger_durable_state(mc_ledger *ledger);
+/* The newest state that any read transaction of this ledger has read (the
+ * queries above and below): an answer built from queries describes at most
+ * this state. Once apply_batch has returned, it is at most the committed
+ * state. */
+uint64_t mc_ledger_read_state(mc_ledger *ledger);
+
+/* Make the committed state durable (mdb_env_sync with force); at once when
+ * it already is. Call it from the thread that applies. Returns MC_ERR_OK or
+ * MC_ERR_STORAGE_IO. With meta_sync_deferred, once a flush has failed while
+ * a state waited for it (here, or in the commit of a failed apply_batch),
+ * whether that state reached the disk is unknown: the operating system may
+ * drop the pages it could not write and let a later flush succeed without
+ * them. From then on every sync and apply_batch fails with
+ * MC_ERR_STORAGE_IO: tell nobody about a state past the durable one, and
+ * reopen the ledger (what the disk holds is consistent; the states after the
+ * durable one may be lost). */
+int mc_ledger_sync(mc_ledger *ledger);
 
 /* One line describing `r` in words, with amounts in the ledger's unit:
  * "paying 50.00 g would take alice to -320.00 g, below the credit limit of
