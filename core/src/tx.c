@@ -52,8 +52,7 @@ static int tx_add_sig(mc_tx *tx, const uint8_t *key, size_t key_len, const uint8
     }
     for (size_t i = 0; i < tx->sig_count; i++) {
         if (memcmp(tx->keys[i], key, MC_PUBLIC_KEY_BYTES) == 0) {
-            return memcmp(tx->sigs[i], sig, MC_SIGNATURE_BYTES) == 0 ? MC_ERR_OK
-                                                                      : MC_ERR_MALFORMED;
+            return memcmp(tx->sigs[i], sig, MC_SIGNATURE_BYTES) == 0 ? MC_ERR_OK : MC_ERR_MALFORMED;
         }
     }
     if (tx->sig_count >= MC_TX_SIGS_MAX) {
