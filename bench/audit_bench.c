@@ -56,7 +56,7 @@ static void audit_usage(FILE *f)
             "  --threads T     mcaudit verify --threads (default: one per CPU, at most %u)\n"
             "  --dir DIR       where the temporary directory goes (default $TMPDIR or\n"
             "                  /var/tmp): the ledger, its export and mcaudit's scratch\n"
-            "                  ledger, about 2.2 KB per transfer in all\n"
+            "                  ledger, about 1.9 KB per transfer in all\n"
             "  --keep          keep that directory (its path is printed)\n"
             "  --mcaudit PATH  the mcaudit to run (default: ../audit/mcaudit beside mcbench)\n"
             "  --timeout-s S   kill mcaudit after S seconds (default %u)\n"

@@ -4,10 +4,11 @@
  * accounts with limits no transfer meets, opened by the steward; N
  * transfers between random pairs (transfer i drawn from a sequence seeded
  * by i), signed, decoded and verified on every CPU a chunk at a time (so
- * memory stays bounded whatever N), applied in batches
- * (MC_BENCH_AUDIT_BATCH) without sync, every one of them applied; then mc_ledger_export(), as
- * `mcnode export` does. Workload: up to millions of transfers; the ledger
- * takes about 1 KB of disk per entry and the export a quarter of that. */
+ * memory stays bounded whatever N), applied in batches of
+ * MC_BENCH_AUDIT_BATCH without sync, every one of them applied; then
+ * mc_ledger_export(), as `mcnode export` does. Workload: up to millions
+ * of transfers; the ledger takes about 820 bytes of disk per transfer and
+ * the export 233 (measured at 1,000,000 transfers among 1000 accounts). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
