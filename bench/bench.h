@@ -1,6 +1,7 @@
 /* What both modes of mcbench share (mcbench.c: the core ledger alone;
  * node_bench.c: a running mcnode): clocks, fatal errors, option values,
- * temporary directories removed at exit, interruption, and the machine's
+ * temporary directories removed at exit, interruption, the programs built
+ * beside mcbench, and the machine's
  * Ed25519 verify rate on signed transfers. Private to bench/. */
 #ifndef MC_BENCH_H
 #define MC_BENCH_H
@@ -41,9 +42,19 @@ void mc__bench_default_dir(char *out, size_t len);
  * removed with everything in it by mc__bench_tmpdir_remove() or at exit. */
 void mc__bench_tmpdir_make(const char *parent, char *out, size_t len);
 void mc__bench_tmpdir_remove(const char *dir);
+/* Forget `dir`: it is no longer removed at exit (--keep). */
+void mc__bench_tmpdir_keep(const char *dir);
 
 /* True when `dir` is on a tmpfs (memory: fsync costs nothing there). */
 bool mc__bench_is_tmpfs(const char *dir);
+
+/* True when `path` is an executable regular file. */
+bool mc__bench_executable(const char *path);
+
+/* The program at `relative` from the directory of this executable
+ * (/proc/self/exe), e.g. "../audit/mcaudit", into `out`: true when it is
+ * executable. */
+bool mc__bench_find_sibling(const char *relative, char *out, size_t len);
 
 /* CPUs online. */
 unsigned mc__bench_cpu_count(void);

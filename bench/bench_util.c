@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,6 +104,17 @@ void mc__bench_tmpdir_remove(const char *dir)
     nftw(copy, rmtree_entry, BENCH_RMTREE_FDS, FTW_DEPTH | FTW_PHYS);
 }
 
+void mc__bench_tmpdir_keep(const char *dir)
+{
+    pthread_mutex_lock(&bench_tmpdirs_lock);
+    for (size_t i = 0; i < MC_BENCH_TMPDIRS_MAX; i++) {
+        if (strcmp(bench_tmpdirs[i], dir) == 0) {
+            bench_tmpdirs[i][0] = '\0';
+        }
+    }
+    pthread_mutex_unlock(&bench_tmpdirs_lock);
+}
+
 static void remove_tmpdirs_at_exit(void)
 {
     for (size_t i = 0; i < MC_BENCH_TMPDIRS_MAX; i++) {
@@ -144,6 +156,28 @@ bool mc__bench_is_tmpfs(const char *dir)
 {
     struct statfs fs;
     return statfs(dir, &fs) == 0 && fs.f_type == MC_BENCH_TMPFS_MAGIC;
+}
+
+bool mc__bench_executable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+bool mc__bench_find_sibling(const char *relative, char *out, size_t len)
+{
+    char self[MC_BENCH_PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        return false;
+    }
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash == NULL) {
+        return false;
+    }
+    *slash = '\0';
+    return snprintf(out, len, "%s/%s", self, relative) < (int)len && mc__bench_executable(out);
 }
 
 unsigned mc__bench_cpu_count(void)

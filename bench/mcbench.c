@@ -1,6 +1,7 @@
 /* mcbench: how fast the ledger applies transfers, next to the machine's
  * physical limits. `mcbench node ...` benchmarks a running mcnode instead
- * (node_bench.c); `mcbench [core] ...`, this file, the core ledger alone.
+ * (node_bench.c), `mcbench audit ...` the offline auditor on a long history
+ * (audit_bench.c); `mcbench [core] ...`, this file, the core ledger alone.
  *
  * It pre-signs N transfers among K accounts (random pairs, amounts far inside
  * wide limits so that every one is applied), then, for each batch size, on a
@@ -38,6 +39,7 @@
 #include "mc/tx.h"
 #include "mc/types.h"
 
+#include "audit_bench.h"
 #include "bench.h"
 #include "node_bench.h"
 
@@ -104,6 +106,7 @@ static void usage(FILE *f)
             "usage: mcbench [core] [--transfers N] [--accounts K] [--batch B[,B...]]\n"
             "               [--sync[=MODE]] [--seconds S] [--dir DIR]\n"
             "       mcbench node [OPTIONS]   a running mcnode instead: mcbench node --help\n"
+            "       mcbench audit [OPTIONS]  mcaudit verify on a history: mcbench audit --help\n"
             "\n"
             "The core ledger alone (mc_ledger_apply_batch) at several batch sizes:\n"
             "  --transfers N   pre-signed transfers to apply (default %u, max %u)\n"
@@ -778,6 +781,9 @@ int main(int argc, char **argv)
     mc__bench_signals_start();
     if (argc > 1 && strcmp(argv[1], "node") == 0) {
         return mc__bench_main_node(argc - 1, argv + 1);
+    }
+    if (argc > 1 && strcmp(argv[1], "audit") == 0) {
+        return mc__bench_main_audit(argc - 1, argv + 1);
     }
     if (argc > 1 && strcmp(argv[1], "core") == 0) {
         return main_core(argc - 1, argv + 1);

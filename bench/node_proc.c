@@ -39,12 +39,6 @@ static uint64_t now_ms(void)
     return mc__bench_now_ns() / 1000000u;
 }
 
-static bool executable(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
 static bool find_on_path(const char *name, char *out, size_t len)
 {
     const char *path = getenv("PATH");
@@ -52,7 +46,7 @@ static bool find_on_path(const char *name, char *out, size_t len)
         const char *colon = strchr(path, ':');
         size_t n = colon != NULL ? (size_t)(colon - path) : strlen(path);
         if (n > 0 && snprintf(out, len, "%.*s/%s", (int)n, path, name) < (int)len &&
-            executable(out)) {
+            mc__bench_executable(out)) {
             return true;
         }
         path = colon != NULL ? colon + 1 : NULL;
@@ -64,25 +58,13 @@ static bool find_bin(const char *given, char *bin, size_t len)
 {
     if (given != NULL) {
         snprintf(bin, len, "%s", given);
-        if (executable(bin)) {
+        if (mc__bench_executable(bin)) {
             return true;
         }
         fprintf(stderr, "mcbench: --node-bin %s: not an executable file\n", given);
         exit(2);
     }
-    char self[MC_BENCH_PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash != NULL) {
-            *slash = '\0';
-            if (snprintf(bin, len, "%s/../node/mcnode", self) < (int)len && executable(bin)) {
-                return true;
-            }
-        }
-    }
-    return find_on_path("mcnode", bin, len);
+    return mc__bench_find_sibling("../node/mcnode", bin, len) || find_on_path("mcnode", bin, len);
 }
 
 void mc__bench_node_find(const char *given, mc__bench_node *node)
