@@ -46,7 +46,6 @@
  *
  * test_empty: a ledger with nothing in it reports nothing: a CSV header,
  * an empty JSON array, a journal hledger reads as a total of 0. */
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +69,6 @@
 #define KEY_HEX_LEN (2u * MC_PUBLIC_KEY_BYTES)
 #define TX_ID_HEX_LEN (2u * MC_TX_ID_BYTES)
 #define HANDLE_MAX 33u
-#define NODE_LOG_MAX (1u << 20)
 #define ACCOUNTS_MAX 16u
 #define TRANSFERS_MAX 16u
 #define PAYOUTS_MAX 8u
@@ -92,9 +90,6 @@
 static const char *const csv_header[CSV_FIELDS] = {"height",      "time",    "tx_id",  "kind",
                                                    "payer",       "payee",   "amount", "fee",
                                                    "fee_account", "purpose", "round",  "memo"};
-
-static const char *const sanitizer_marks[] = {
-    "ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "ERROR: ThreadSanitizer"};
 
 /* A transfer as it was made, to find in the reports. */
 typedef struct made_transfer {
@@ -148,16 +143,6 @@ typedef struct fixture {
 
 /* ---- running the binaries --------------------------------------------------------- */
 
-static void check_sanitizers(const char *what, const char *text)
-{
-    for (size_t i = 0; i < sizeof sanitizer_marks / sizeof sanitizer_marks[0]; i++) {
-        if (strstr(text, sanitizer_marks[i]) != NULL) {
-            fprintf(stderr, "%s: a sanitizer report:\n%s\n", what, text);
-            fail();
-        }
-    }
-}
-
 static void note_cmdline(fixture *f, const char *const *argv)
 {
     size_t len = 0;
@@ -176,7 +161,7 @@ static int run_argv(fixture *f, const char *const *argv, const char *const *env)
     f->answer = NULL;
     note_cmdline(f, argv);
     f->status = mc_test_run(argv, env, f->out, OUT_MAX, RUN_TIMEOUT_MS);
-    check_sanitizers(f->cmdline, f->out);
+    mc_test_check_sanitizers(f->cmdline, f->out);
     if (f->status < 0) {
         fprintf(stderr, "%s: ran past %d ms:\n%s\n", f->cmdline, RUN_TIMEOUT_MS, f->out);
         fail();
@@ -583,27 +568,6 @@ static size_t balance_index(const fixture *f, const char *handle)
     return 0;
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *file = fopen(path, "w");
-    assert_non_null(file);
-    assert_int_equal(fputs(text, file) >= 0, 1);
-    assert_int_equal(fclose(file), 0);
-}
-
-static void assert_node_log_clean(const mc_test_node *n)
-{
-    FILE *log = fopen(n->log_path, "r");
-    assert_non_null(log);
-    char *text = calloc(1, NODE_LOG_MAX + 1);
-    assert_non_null(text);
-    size_t len = fread(text, 1, NODE_LOG_MAX, log);
-    fclose(log);
-    text[len] = '\0';
-    check_sanitizers("the node's log", text);
-    free(text);
-}
-
 /* The wallet's export while the node runs, then the node stopped (exit 0)
  * and `mcnode export` of its data. */
 static void export_both(fixture *f, const char *by_wallet, const char *by_node)
@@ -611,8 +575,7 @@ static void export_both(fixture *f, const char *by_wallet, const char *by_node)
     if (by_wallet != NULL) {
         wallet_json(f, "steward", 0, "audit", "export", "--out", by_wallet, NULL);
     }
-    assert_int_equal(mc_test_node_stop(&f->node, SIGTERM, MC_TEST_STOP_TIMEOUT_MS), 0);
-    assert_node_log_clean(&f->node);
+    mc_test_node_stop_clean(&f->node);
     const char *argv[] = {
         mc_test_bin("MC_NODE_BIN"), "export", "--data", f->node.data_dir, "--out", by_node, NULL};
     run_argv(f, argv, NULL);
@@ -958,7 +921,7 @@ static void check_journal(fixture *f, const char *file, const char *name)
     path_in(f, name, journal, sizeof journal);
     audit(f, "report", file, "--format", "hledger", NULL);
     expect_exit(f, 0, NULL);
-    write_file(journal, f->out);
+    mc_test_write_text(journal, f->out);
     hledger_bal(f, journal);
     check_hledger_bal(f, "g");
 }

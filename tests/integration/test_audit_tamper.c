@@ -77,7 +77,7 @@
 #define KEY_HEX_LEN (2u * MC_PUBLIC_KEY_BYTES)
 #define ID_HEX_LEN (2u * MC_TX_ID_BYTES)
 #define RECORDS_MAX 512u          /* records in an export of the history */
-#define FILE_BYTES_MAX (1u << 20) /* an export, a node log, a checkpoint */
+#define FILE_BYTES_MAX (1u << 20) /* an export, a checkpoint */
 #define FLIP_SAMPLE 600u          /* random positions beyond the chosen ones */
 #define FLIP_PER_RECORD 2u        /* random positions in each record at least */
 #define FLIP_SLOTS 4u             /* mcaudit processes at once */
@@ -85,9 +85,6 @@
 #define FLIP_TIMEOUT_MS 20000     /* one mcaudit run */
 #define FLIP_FAILURES_SHOWN 20u
 #define FLIP_SEED 0x6d635f74616d70ull /* "mc_tamp": the sample is the same every run */
-
-static const char *const sanitizer_marks[] = {
-    "ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "ERROR: ThreadSanitizer"};
 
 /* One record of an export: where it is and what it holds. */
 typedef struct record {
@@ -127,16 +124,6 @@ typedef struct tamper_fixture {
 } tamper_fixture;
 
 /* ---- files and processes ------------------------------------------------------------ */
-
-static void check_sanitizers(const char *what, const char *text)
-{
-    for (size_t i = 0; i < sizeof sanitizer_marks / sizeof sanitizer_marks[0]; i++) {
-        if (strstr(text, sanitizer_marks[i]) != NULL) {
-            fprintf(stderr, "%s: a sanitizer report:\n%s\n", what, text);
-            fail();
-        }
-    }
-}
 
 static void path_in(const tamper_fixture *f, const char *name, char *out, size_t len)
 {
@@ -198,7 +185,7 @@ static int run(tamper_fixture *f, const char *const *argv)
 {
     note_cmdline(f, argv);
     f->status = mc_test_run(argv, NULL, f->out, sizeof f->out, RUN_TIMEOUT_MS);
-    check_sanitizers(f->cmdline, f->out);
+    mc_test_check_sanitizers(f->cmdline, f->out);
     if (f->status < 0) {
         fprintf(stderr, "%s: ran past %d ms:\n%s\n", f->cmdline, RUN_TIMEOUT_MS, f->out);
         fail();
@@ -435,21 +422,6 @@ static void fixture_free(tamper_fixture *f)
     free(f);
 }
 
-/* Stop the node cleanly (exit 0), with no sanitizer report in its log. */
-static void stop_node(mc_test_node *n)
-{
-    int status = mc_test_node_stop(n, SIGTERM, MC_TEST_STOP_TIMEOUT_MS);
-    if (status != 0) {
-        mc_test_node_dump_log(n);
-    }
-    assert_int_equal(status, 0);
-    size_t len = 0;
-    uint8_t *log = read_file(n->log_path, &len);
-    log[len] = '\0';
-    check_sanitizers("the node's log", (const char *)log);
-    free(log);
-}
-
 static void mcnode(tamper_fixture *f, const char *command, const char *dir, const char *out)
 {
     const char *argv[] = {mc_test_bin("MC_NODE_BIN"),   command, "--data", dir,
@@ -540,7 +512,7 @@ static void grow_fork(tamper_fixture *f, mc_test_node *fork)
     assert_int_equal(mc_client_checkpoint(c, 0, text, &len), MC_ERR_OK);
     mc_client_close(c);
     write_parts(f->fork_cp, (const uint8_t *)text, len, NULL);
-    stop_node(fork);
+    mc_test_node_stop_clean(fork);
 }
 
 /* Another ledger (its own genesis and node key), exported. */
@@ -557,7 +529,7 @@ static void make_other_ledger(tamper_fixture *f)
     assert_int_equal(mc_client_checkpoint(c, 0, text, &len), MC_ERR_OK);
     mc_client_close(c);
     write_parts(f->other_cp, (const uint8_t *)text, len, NULL);
-    stop_node(other);
+    mc_test_node_stop_clean(other);
     mc_test_node_destroy(other);
     memset(other, 0, sizeof *other);
 }
@@ -599,13 +571,13 @@ static int group_setup_history(void **state)
     path_in(f, "other.mcx", f->other_export, sizeof f->other_export);
     path_in(f, "other.cp", f->other_cp, sizeof f->other_cp);
     history_first_half(f);
-    stop_node(&f->node);
+    mc_test_node_stop_clean(&f->node);
     copy_node_data(f, &f->fork);
     mc_test_node_start(&f->node, NULL);
     history_second_half(f);
     json_t *o = wallet_json(f, "steward", 0, "audit", "export", "--out", f->wallet_export, NULL);
     assert_int_equal(jint(o, "entries"), (int64_t)f->entries);
-    stop_node(&f->node);
+    mc_test_node_stop_clean(&f->node);
     mcnode(f, "export", f->node.data_dir, f->node_export);
     grow_fork(f, &f->fork);
     mc_test_node_destroy(&f->fork);
@@ -812,10 +784,7 @@ static void flip_finish(flip_run *fr, flip_slot *s, bool timed_out)
     s->pid = 0;
     s->out[s->out_len] = '\0';
     const char *why = "it ran too long";
-    bool sanitizer = false;
-    for (size_t i = 0; i < sizeof sanitizer_marks / sizeof sanitizer_marks[0]; i++) {
-        sanitizer = sanitizer || strstr(s->out, sanitizer_marks[i]) != NULL;
-    }
+    bool sanitizer = mc_test_has_sanitizer_report(s->out);
     if (timed_out || sanitizer || !verdict_ok(&fr->f->map, s->job.pos, status, s->out, &why)) {
         flip_note_failure(fr, s, status, sanitizer ? "a sanitizer report" : why);
     }
@@ -1330,7 +1299,7 @@ static void test_rewritten_history(void **state)
     size_t kept_len = 0;
     uint8_t *kept = read_file(path, &kept_len);
 
-    stop_node(&f->node);
+    mc_test_node_stop_clean(&f->node);
     rewrite_past(f, height, new_id);
     mc_test_node_start(&f->node, NULL);
     expect_rewritten(f, "alice", kept, kept_len); /* the same size, another root */

@@ -42,9 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
 #include <jansson.h>
-#include <netinet/in.h>
 
 #include "fixture.h"
 #include "mc/error.h"
@@ -57,7 +55,6 @@
 #define WALLET_CMDLINE_MAX 1024u
 #define KEY_HEX_LEN (2u * MC_PUBLIC_KEY_BYTES)
 #define TX_ID_HEX_LEN (2u * MC_TX_ID_BYTES)
-#define NODE_LOG_MAX (1u << 20)
 #define DAY_SECONDS 86400
 #define CHEQUE_FUTURE_DAYS 30
 #define SILENT_TIMEOUT_S "1"
@@ -68,9 +65,6 @@
 #define MEMBER_MIN (-30000)
 #define BUSINESS_MIN (-500000)
 #define BUSINESS_MAX 5000000
-
-static const char *const sanitizer_marks[] = {
-    "ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "ERROR: ThreadSanitizer"};
 
 typedef struct wallet_fixture {
     mc_test_node node;
@@ -86,16 +80,6 @@ typedef struct wallet_fixture {
 
 /* Failures print the whole output with fprintf (cmocka's print_error cuts
  * long messages), then fail(). */
-
-static void check_sanitizers(const char *what, const char *text)
-{
-    for (size_t i = 0; i < sizeof sanitizer_marks / sizeof sanitizer_marks[0]; i++) {
-        if (strstr(text, sanitizer_marks[i]) != NULL) {
-            fprintf(stderr, "%s: a sanitizer report:\n%s\n", what, text);
-            fail();
-        }
-    }
-}
 
 static void note_cmdline(wallet_fixture *f, const char *const *argv)
 {
@@ -137,7 +121,7 @@ static int run_wallet(wallet_fixture *f, const char *who, const char *const *env
     f->answer = NULL;
     note_cmdline(f, argv);
     f->status = mc_test_run(argv, env, f->out, sizeof f->out, WALLET_RUN_TIMEOUT_MS);
-    check_sanitizers(f->cmdline, f->out);
+    mc_test_check_sanitizers(f->cmdline, f->out);
     if (f->status < 0) {
         fprintf(stderr, "%s: ran past %d ms:\n%s\n", f->cmdline, WALLET_RUN_TIMEOUT_MS, f->out);
         fail();
@@ -372,34 +356,6 @@ static mc_keypair *wallet_keypair(const wallet_fixture *f, const char *name)
     return kp;
 }
 
-static void assert_node_log_clean(const mc_test_node *n)
-{
-    FILE *log = fopen(n->log_path, "r");
-    assert_non_null(log);
-    char *text = calloc(1, NODE_LOG_MAX + 1);
-    assert_non_null(text);
-    size_t len = fread(text, 1, NODE_LOG_MAX, log);
-    fclose(log);
-    text[len] = '\0';
-    check_sanitizers("the node's log", text);
-    free(text);
-}
-
-/* SIGTERM stops the node with exit 0, and `mcnode check` passes. */
-static void finish_node(wallet_fixture *f)
-{
-    assert_int_equal(mc_test_node_stop(&f->node, SIGTERM, MC_TEST_STOP_TIMEOUT_MS), 0);
-    assert_node_log_clean(&f->node);
-    const char *argv[] = {mc_test_bin("MC_NODE_BIN"), "check", "--data", f->node.data_dir, NULL};
-    char out[4096];
-    int status = mc_test_run(argv, NULL, out, sizeof out, WALLET_RUN_TIMEOUT_MS);
-    check_sanitizers("mcnode check", out);
-    if (status != 0) {
-        fprintf(stderr, "mcnode check: exit %d:\n%s\n", status, out);
-        fail();
-    }
-}
-
 static int setup_with(void **state, const char *visibility)
 {
     wallet_fixture *f = calloc(1, sizeof *f);
@@ -566,18 +522,10 @@ static void test_identities(void **state)
     char path[WALLET_PATH_MAX];
     snprintf(path, sizeof path, "%s/ids/keys/blank.key", f->root);
     assert_int_not_equal(access(path, F_OK), 0);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- passphrases -------------------------------------------------------------- */
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *file = fopen(path, "w");
-    assert_non_null(file);
-    assert_true(fputs(text, file) >= 0);
-    assert_int_equal(fclose(file), 0);
-}
 
 static void test_passphrase(void **state)
 {
@@ -589,8 +537,8 @@ static void test_passphrase(void **state)
     path_in(f, "right.pass", right_file, sizeof right_file);
     path_in(f, "wrong.pass", wrong_file, sizeof wrong_file);
     path_in(f, "missing.pass", missing, sizeof missing);
-    write_text(right_file, "open sesame\n");
-    write_text(wrong_file, "open barley\n");
+    mc_test_write_text(right_file, "open sesame\n");
+    mc_test_write_text(wrong_file, "open barley\n");
 
     new_member(f, "bob", NULL, NULL);
     wallet_json_env(f, "carol", right, 0, "init", "carol", NULL);
@@ -619,7 +567,7 @@ static void test_passphrase(void **state)
     assert_int_equal(jint(o, "balance.minor"), -150);
     assert_string_equal(jstr(o, "handle"), "carol");
     assert_int_equal(balance(f, "bob", NULL), 150);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- reading and paying --------------------------------------------------------- */
@@ -804,7 +752,7 @@ static void test_payments(void **state)
     check_limits(f);
     check_bad_payments(f);
     check_history_accounts(f);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- payment requests ------------------------------------------------------------ */
@@ -923,7 +871,7 @@ static void test_requests(void **state)
     new_member(f, "bob", NULL, NULL);
     check_accept(f);
     check_decline_cancel(f);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- cheques ---------------------------------------------------------------------- */
@@ -1005,9 +953,9 @@ static void check_bad_cheques(wallet_fixture *f)
     tamper(other, altered, 0); /* the first byte */
     assert_error_either(wallet_json(f, "bob", 1, "redeem", altered, NULL), "BAD_SIGNATURE",
                         "MALFORMED");
-    write_text(altered, "{\"format\": \"mc-join-1\"}\n");
+    mc_test_write_text(altered, "{\"format\": \"mc-join-1\"}\n");
     assert_error(wallet_json(f, "bob", 1, "redeem", altered, NULL), "MALFORMED");
-    write_text(altered, "not json");
+    mc_test_write_text(altered, "not json");
     wallet_json(f, "bob", 1, "redeem", altered, NULL);
     wallet_json(f, "bob", 1, "redeem", missing, NULL);
     assert_int_equal(ledger_height(f), height);
@@ -1155,7 +1103,7 @@ static void test_cheques(void **state)
     check_cheque_over_limit(f);
     check_crafted_cheques(f);
     check_offline_cheque(f);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
     check_cheque_memo(f);
 }
 
@@ -1307,7 +1255,7 @@ static void test_stewards(void **state)
     check_open_limits(f);
     check_freeze(f);
     check_close(f);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- a private ledger ------------------------------------------------------------------ */
@@ -1350,7 +1298,7 @@ static void test_private(void **state)
     o = wallet_json(f, "steward", 0, "history", "bob", NULL);
     assert_int_equal(jint(o, "items.0.delta.minor"), 500);
     assert_int_equal(jint(wallet_json(f, "steward", 0, "accounts", NULL), "total.minor"), 0);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- the command line ------------------------------------------------------------------ */
@@ -1414,19 +1362,6 @@ static void check_usage(wallet_fixture *f)
     assert_int_equal(wallet(f, "cli", "info", "--json", NULL), 2);
 }
 
-/* A loopback port bound and not listening: connections are refused. */
-static int closed_port(int *fd)
-{
-    *fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(*fd >= 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    assert_int_equal(bind(*fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    assert_int_equal(getsockname(*fd, (struct sockaddr *)&addr, &len), 0);
-    return ntohs(addr.sin_port);
-}
-
 /* Every command that needs the node (its arguments, NULL-padded). */
 static const char *const node_commands[][5] = {{"info"},
                                                {"balance"},
@@ -1450,7 +1385,7 @@ static void check_unreachable(wallet_fixture *f)
 {
     int fd = -1;
     char address[64];
-    snprintf(address, sizeof address, "127.0.0.1:%d", closed_port(&fd));
+    snprintf(address, sizeof address, "127.0.0.1:%d", mc_test_closed_port(&fd));
     wallet(f, "cli", "init", "cli", "--no-passphrase", NULL);
     for (size_t i = 0; i < sizeof node_commands / sizeof node_commands[0]; i++) {
         const char *const *c = node_commands[i];
@@ -1480,7 +1415,7 @@ static void check_silent_node(wallet_fixture *f)
 {
     int fd = -1;
     char address[64];
-    snprintf(address, sizeof address, "127.0.0.1:%d", closed_port(&fd));
+    snprintf(address, sizeof address, "127.0.0.1:%d", mc_test_closed_port(&fd));
     assert_int_equal(listen(fd, 4), 0);
     time_t start = time(NULL);
     json_t *o =
@@ -1494,7 +1429,7 @@ static void test_command_line(void **state)
 {
     wallet_fixture *f = *state;
     new_member(f, "bob", NULL, NULL);
-    finish_node(f); /* this test needs no node but the stopped one's data */
+    mc_test_node_finish(&f->node); /* this test needs no node but the stopped one's data */
     check_help(f);
     check_usage(f);
     check_silent_node(f);

@@ -38,17 +38,13 @@
  *   hours and bob's 1.00: pro rata floor(10000 * 400 / 900) = 4444 and 1111;
  *   alice and carol are held at 3000 (67%), the 4000 left would all go to
  *   bob, who is held at 3000 too (270%); 1000 stays in the garden. */
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
 #include <jansson.h>
-#include <netinet/in.h>
 #include <sodium.h>
 
 #include "fixture.h"
@@ -62,7 +58,6 @@
 #define WALLET_CMDLINE_MAX 1024u
 #define KEY_HEX_LEN (2u * MC_PUBLIC_KEY_BYTES)
 #define TX_ID_HEX_LEN (2u * MC_TX_ID_BYTES)
-#define NODE_LOG_MAX (1u << 20)
 #define PREFIX_DIGITS 10u /* contribution id digits given with --commons */
 
 /* The figures of the header comment. */
@@ -77,9 +72,6 @@
 #define ROUND2_PRO_RATA_4H 4444
 #define ROUND2_PRO_RATA_1H 1111
 
-static const char *const sanitizer_marks[] = {
-    "ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "ERROR: ThreadSanitizer"};
-
 typedef struct wallet_fixture {
     mc_test_node node;
     char root[512];                    /* the wallets: ROOT/NAME; removed by teardown */
@@ -91,16 +83,6 @@ typedef struct wallet_fixture {
 } wallet_fixture;
 
 /* ---- running the wallet (as tests/integration/test_wallet.c) ---------------- */
-
-static void check_sanitizers(const char *what, const char *text)
-{
-    for (size_t i = 0; i < sizeof sanitizer_marks / sizeof sanitizer_marks[0]; i++) {
-        if (strstr(text, sanitizer_marks[i]) != NULL) {
-            fprintf(stderr, "%s: a sanitizer report:\n%s\n", what, text);
-            fail();
-        }
-    }
-}
 
 static void note_cmdline(wallet_fixture *f, const char *const *argv)
 {
@@ -140,7 +122,7 @@ static int run_wallet(wallet_fixture *f, const char *who, bool json, va_list ap)
     f->answer = NULL;
     note_cmdline(f, argv);
     f->status = mc_test_run(argv, NULL, f->out, sizeof f->out, WALLET_RUN_TIMEOUT_MS);
-    check_sanitizers(f->cmdline, f->out);
+    mc_test_check_sanitizers(f->cmdline, f->out);
     if (f->status < 0) {
         fprintf(stderr, "%s: ran past %d ms:\n%s\n", f->cmdline, WALLET_RUN_TIMEOUT_MS, f->out);
         fail();
@@ -373,43 +355,6 @@ static mc_client_account node_account(wallet_fixture *f, const char *who)
     return a;
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *file = fopen(path, "w");
-    assert_non_null(file);
-    assert_int_equal(fputs(text, file) >= 0, 1);
-    assert_int_equal(fclose(file), 0);
-}
-
-static void assert_node_log_clean(const mc_test_node *n)
-{
-    FILE *log = fopen(n->log_path, "r");
-    assert_non_null(log);
-    char *text = calloc(1, NODE_LOG_MAX + 1);
-    assert_non_null(text);
-    size_t len = fread(text, 1, NODE_LOG_MAX, log);
-    fclose(log);
-    text[len] = '\0';
-    check_sanitizers("the node's log", text);
-    free(text);
-}
-
-/* SIGTERM stops the node with exit 0, and `mcnode check` (which replays
- * the log, rounds included) passes. */
-static void finish_node(wallet_fixture *f)
-{
-    assert_int_equal(mc_test_node_stop(&f->node, SIGTERM, MC_TEST_STOP_TIMEOUT_MS), 0);
-    assert_node_log_clean(&f->node);
-    const char *argv[] = {mc_test_bin("MC_NODE_BIN"), "check", "--data", f->node.data_dir, NULL};
-    char out[4096];
-    int status = mc_test_run(argv, NULL, out, sizeof out, WALLET_RUN_TIMEOUT_MS);
-    check_sanitizers("mcnode check", out);
-    if (status != 0) {
-        fprintf(stderr, "mcnode check: exit %d:\n%s\n", status, out);
-        fail();
-    }
-}
-
 static int setup(void **state)
 {
     wallet_fixture *f = calloc(1, sizeof *f);
@@ -570,7 +515,7 @@ static void contribute_with_evidence(wallet_fixture *f, char id[TX_ID_HEX_LEN + 
     char path[WALLET_PATH_MAX], hex[2 * crypto_hash_sha256_BYTES + 1];
     uint8_t hash[crypto_hash_sha256_BYTES];
     path_in(f, "evidence.txt", path, sizeof path);
-    write_text(path, text);
+    mc_test_write_text(path, text);
     crypto_hash_sha256(hash, (const uint8_t *)text, sizeof text - 1);
     mc_hex_encode(hash, sizeof hash, hex);
     json_t *o = wallet_json(f, "alice", 0, "contribute", "garden", "--hours", "10", "--description",
@@ -988,7 +933,7 @@ static void test_garden(void **state)
 
     /* ---- the export for mcaudit, its own step ---- */
     export_for_audit(f);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- a commons run by its own key ------------------------------------------------------ */
@@ -1035,7 +980,7 @@ static void test_own_key(void **state)
     expect_words(f, 0, "rejected contribution");
     assert_error(wallet_json(f, "fund", 1, "distribute", "fund", "--share", "50%", NULL),
                  "NO_CONTRIBUTIONS");
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- the command line ------------------------------------------------------------------- */
@@ -1043,19 +988,6 @@ static void test_own_key(void **state)
 static const char *const commons_commands[] = {"reciprocity", "contribute", "contributions",
                                                "approve",     "reject",     "distribute",
                                                "rounds",      "pay"};
-
-/* A loopback port bound and not listening: connections are refused. */
-static int closed_port(int *fd)
-{
-    *fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(*fd >= 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    assert_int_equal(bind(*fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    assert_int_equal(getsockname(*fd, (struct sockaddr *)&addr, &len), 0);
-    return ntohs(addr.sin_port);
-}
 
 static void check_unreachable(wallet_fixture *f)
 {
@@ -1070,7 +1002,7 @@ static void check_unreachable(wallet_fixture *f)
         {"pay", "bob", "1", "--from", "garden"}};
     int fd = -1;
     char address[64];
-    snprintf(address, sizeof address, "127.0.0.1:%d", closed_port(&fd));
+    snprintf(address, sizeof address, "127.0.0.1:%d", mc_test_closed_port(&fd));
     for (size_t i = 0; i < sizeof node_commands / sizeof node_commands[0]; i++) {
         const char *const *c = node_commands[i];
         json_t *o =
@@ -1104,7 +1036,7 @@ static void test_usage(void **state)
     expect_words(f, 0, "--dry-run");
 
     /* Usage errors are found before the node is asked (it is stopped). */
-    finish_node(f);
+    mc_test_node_finish(&f->node);
     assert_int_equal(wallet(f, "cli", "reciprocity", NULL), 2);
     assert_int_equal(wallet(f, "cli", "reciprocity", "a", "b", NULL), 2);
     assert_int_equal(wallet(f, "cli", "reciprocity", "garden", "--since", "yesterday", NULL), 2);

@@ -27,7 +27,6 @@
  * Every test ends by stopping the node with SIGTERM (exit 0) and running
  * `mcnode check` on its data. Any sanitizer report in a wallet's output or
  * the node's log fails the test. */
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,13 +45,9 @@
 #define WALLET_PATH_MAX 1024u
 #define WALLET_CMDLINE_MAX 1024u
 #define KEY_HEX_LEN (2u * MC_PUBLIC_KEY_BYTES)
-#define NODE_LOG_MAX (1u << 20)
 #define GOV_STEWARDS 3u
 #define GOV_QUORUM 2u
 #define BODY_BYTE_FLIPPED 10u /* a byte of the ledger id inside the signed body */
-
-static const char *const sanitizer_marks[] = {
-    "ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "ERROR: ThreadSanitizer"};
 
 static const char *const steward_names[GOV_STEWARDS] = {"s1", "s2", "s3"};
 
@@ -70,16 +65,6 @@ typedef struct gov_fixture {
 } gov_fixture;
 
 /* ---- running the wallet --------------------------------------------------- */
-
-static void check_sanitizers(const char *what, const char *text)
-{
-    for (size_t i = 0; i < sizeof sanitizer_marks / sizeof sanitizer_marks[0]; i++) {
-        if (strstr(text, sanitizer_marks[i]) != NULL) {
-            fprintf(stderr, "%s: a sanitizer report:\n%s\n", what, text);
-            fail();
-        }
-    }
-}
 
 static void note_cmdline(gov_fixture *f, const char *const *argv)
 {
@@ -119,7 +104,7 @@ static int run_wallet(gov_fixture *f, const char *who, bool json, const char *co
     f->answer = NULL;
     note_cmdline(f, argv);
     f->status = mc_test_run(argv, NULL, f->out, sizeof f->out, WALLET_RUN_TIMEOUT_MS);
-    check_sanitizers(f->cmdline, f->out);
+    mc_test_check_sanitizers(f->cmdline, f->out);
     if (f->status < 0) {
         fprintf(stderr, "%s: ran past %d ms:\n%s\n", f->cmdline, WALLET_RUN_TIMEOUT_MS, f->out);
         fail();
@@ -339,34 +324,6 @@ static mc_client_account node_account(gov_fixture *f, const char *key_hex)
     mc_client_close(c);
     mc_keypair_free(kp);
     return a;
-}
-
-static void assert_node_log_clean(const mc_test_node *n)
-{
-    FILE *log = fopen(n->log_path, "r");
-    assert_non_null(log);
-    char *text = calloc(1, NODE_LOG_MAX + 1);
-    assert_non_null(text);
-    size_t len = fread(text, 1, NODE_LOG_MAX, log);
-    fclose(log);
-    text[len] = '\0';
-    check_sanitizers("the node's log", text);
-    free(text);
-}
-
-/* SIGTERM stops the node with exit 0, and `mcnode check` passes. */
-static void finish_node(gov_fixture *f)
-{
-    assert_int_equal(mc_test_node_stop(&f->node, SIGTERM, MC_TEST_STOP_TIMEOUT_MS), 0);
-    assert_node_log_clean(&f->node);
-    const char *argv[] = {mc_test_bin("MC_NODE_BIN"), "check", "--data", f->node.data_dir, NULL};
-    char out[4096];
-    int status = mc_test_run(argv, NULL, out, sizeof out, WALLET_RUN_TIMEOUT_MS);
-    check_sanitizers("mcnode check", out);
-    if (status != 0) {
-        fprintf(stderr, "mcnode check: exit %d:\n%s\n", status, out);
-        fail();
-    }
 }
 
 /* `mcnode init` with the wallet identities s1..sN as its only stewards (the
@@ -673,7 +630,7 @@ static void test_quorum(void **state)
     check_propose_open(f, alice);
     check_outsider(f, file, sizeof file);
     check_tampered(f, file);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- roles and auditors ---------------------------------------------------------- */
@@ -813,7 +770,7 @@ static void test_roles(void **state)
     check_roles_list(f, "s1", aud, bob);
     check_roles_list(f, "aud", aud, bob);
     check_quorum_three(f);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- the fee ------------------------------------------------------------------------ */
@@ -937,7 +894,7 @@ static void test_fee(void **state)
     assert_int_equal(jint(wallet_json(f, "s1", 0, "fee", "10%", NULL), "fee_bps"), 1000);
     wallet(f, "s1", "fee", "0", NULL);
     expect_words(f, 0, "no fee\n");
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- roles on a quorum of 1 ------------------------------------------------------------- */
@@ -990,7 +947,7 @@ static void test_roles_direct(void **state)
     assert_int_equal(jint(o, "quorum"), 2);
     assert_int_equal(jsize(o, "stewards"), 2);
     assert_error(wallet_json(f, "s1", 1, "roles", "--quorum", "1", NULL), "QUORUM_NOT_MET");
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- commons with keepers ---------------------------------------------------------------- */
@@ -1065,7 +1022,7 @@ static void test_keepers(void **state)
     assert_int_equal(a.account.keeper_quorum, 1);
     o = wallet_json(f, "s1", 0, "open", "plain", f->steward_keys[0], "--kind", "commons", NULL);
     assert_null(json_object_get(o, "keepers")); /* run by its own key */
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- help ------------------------------------------------------------------------------------ */
@@ -1091,7 +1048,7 @@ static void test_help(void **state)
     expect_words(f, 0, "--account HANDLE");
     wallet(f, "cli", "open", "--help", NULL);
     expect_words(f, 0, "--keeper-quorum M");
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 int main(void)

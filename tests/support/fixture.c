@@ -37,6 +37,14 @@ void mc_test_rmtree(const char *dir)
     }
 }
 
+void mc_test_write_text(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    assert_int_equal(fputs(text, file) >= 0, 1);
+    assert_int_equal(fclose(file), 0);
+}
+
 const char *mc_test_vectors_dir(void)
 {
     const char *dir = getenv("MC_VECTORS_DIR");

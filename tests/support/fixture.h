@@ -37,6 +37,8 @@ typedef struct mc_fixture {
 char *mc_test_tmpdir(void);
 /* rm -rf `dir`. */
 void mc_test_rmtree(const char *dir);
+/* Write `text` to the file `path`, created or truncated. */
+void mc_test_write_text(const char *path, const char *text);
 /* MC_VECTORS_DIR, or the source tree's tests/vectors. */
 const char *mc_test_vectors_dir(void);
 
