@@ -46,7 +46,6 @@
  *
  * test_empty: a ledger with nothing in it reports nothing: a CSV header,
  * an empty JSON array, a journal hledger reads as a total of 0. */
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,21 +55,17 @@
 #include <jansson.h>
 
 #include "fixture.h"
+#include "json_path.h"
 #include "mc/amount.h"
 #include "mc/error.h"
 #include "mc/export.h"
 #include "node_harness.h"
 #include "store.pb-c.h"
+#include "wallet_run.h"
 
 #define OUT_MAX (1u << 20) /* a run's output: the reports here are a few KiB */
 #define RUN_TIMEOUT_MS 60000
-#define ARGV_MAX 32u
-#define PATH_MAX_LEN 1024u
-#define CMDLINE_MAX 1024u
-#define KEY_HEX_LEN (2u * MC_PUBLIC_KEY_BYTES)
-#define TX_ID_HEX_LEN (2u * MC_TX_ID_BYTES)
 #define HANDLE_MAX 33u
-#define NODE_LOG_MAX (1u << 20)
 #define ACCOUNTS_MAX 16u
 #define TRANSFERS_MAX 16u
 #define PAYOUTS_MAX 8u
@@ -93,12 +88,9 @@ static const char *const csv_header[CSV_FIELDS] = {"height",      "time",    "tx
                                                    "payer",       "payee",   "amount", "fee",
                                                    "fee_account", "purpose", "round",  "memo"};
 
-static const char *const sanitizer_marks[] = {
-    "ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "ERROR: ThreadSanitizer"};
-
 /* A transfer as it was made, to find in the reports. */
 typedef struct made_transfer {
-    char tx_id[TX_ID_HEX_LEN + 1];
+    char tx_id[MC_TEST_TX_ID_HEX_LEN + 1];
     const char *kind; /* "transfer" or "request_payment" */
     const char *payer, *payee, *purpose, *memo;
     int64_t amount, fee;
@@ -106,7 +98,7 @@ typedef struct made_transfer {
 
 /* A payout of a round as `mcwallet rounds` shows it. */
 typedef struct made_payout {
-    char tx_id[TX_ID_HEX_LEN + 1]; /* the Distribution's */
+    char tx_id[MC_TEST_TX_ID_HEX_LEN + 1]; /* the Distribution's */
     uint64_t round;
     char payee[HANDLE_MAX];
     int64_t amount; /* may be 0: then no row */
@@ -121,7 +113,7 @@ typedef struct balance {
 /* One row of a report, from the CSV or the JSON. */
 typedef struct report_row {
     uint64_t height;
-    char tx_id[TX_ID_HEX_LEN + 1];
+    char tx_id[MC_TEST_TX_ID_HEX_LEN + 1];
     char kind[32], payer[HANDLE_MAX], payee[HANDLE_MAX], fee_account[HANDLE_MAX], purpose[16];
     int64_t amount, fee;
     uint64_t round; /* 0: none */
@@ -130,12 +122,8 @@ typedef struct report_row {
 
 typedef struct fixture {
     mc_test_node node;
-    char root[512]; /* wallets and files: ROOT/NAME; removed by teardown */
-    char steward_key[KEY_HEX_LEN + 1];
-    char *out; /* the last run's stdout and stderr, OUT_MAX bytes */
-    char cmdline[CMDLINE_MAX];
-    int status;
-    json_t *answer; /* the last --json answer; freed by the next run */
+    mc_test_wallet wallet; /* wallets and files: ROOT/NAME, and the last run */
+    char steward_key[MC_TEST_KEY_HEX_LEN + 1];
     made_transfer transfers[TRANSFERS_MAX];
     size_t n_transfers;
     made_payout payouts[PAYOUTS_MAX];
@@ -148,168 +136,24 @@ typedef struct fixture {
 
 /* ---- running the binaries --------------------------------------------------------- */
 
-static void check_sanitizers(const char *what, const char *text)
-{
-    for (size_t i = 0; i < sizeof sanitizer_marks / sizeof sanitizer_marks[0]; i++) {
-        if (strstr(text, sanitizer_marks[i]) != NULL) {
-            fprintf(stderr, "%s: a sanitizer report:\n%s\n", what, text);
-            fail();
-        }
-    }
-}
-
-static void note_cmdline(fixture *f, const char *const *argv)
-{
-    size_t len = 0;
-    f->cmdline[0] = '\0';
-    for (size_t i = 0; argv[i] != NULL && len < sizeof f->cmdline; i++) {
-        int n =
-            snprintf(f->cmdline + len, sizeof f->cmdline - len, "%s%s", i > 0 ? " " : "", argv[i]);
-        len += n > 0 ? (size_t)n : 0;
-    }
-}
-
-/* argv (NULL-terminated) with `env` added; output into f->out, whole. */
-static int run_argv(fixture *f, const char *const *argv, const char *const *env)
-{
-    json_decref(f->answer);
-    f->answer = NULL;
-    note_cmdline(f, argv);
-    f->status = mc_test_run(argv, env, f->out, OUT_MAX, RUN_TIMEOUT_MS);
-    check_sanitizers(f->cmdline, f->out);
-    if (f->status < 0) {
-        fprintf(stderr, "%s: ran past %d ms:\n%s\n", f->cmdline, RUN_TIMEOUT_MS, f->out);
-        fail();
-    }
-    if (strlen(f->out) + 1 >= OUT_MAX) {
-        fprintf(stderr, "%s: more output than the test's %u bytes\n", f->cmdline, OUT_MAX);
-        fail();
-    }
-    return f->status;
-}
-
-/* mcwallet --node NODE --wallet ROOT/who [--json] ARGS... */
-static int run_wallet(fixture *f, const char *who, bool json, va_list ap)
-{
-    const char *argv[ARGV_MAX + 1];
-    char dir[PATH_MAX_LEN];
-    size_t a = 0;
-    snprintf(dir, sizeof dir, "%s/%s", f->root, who);
-    argv[a++] = mc_test_bin("MC_WALLET_BIN");
-    if (f->node.address[0] != '\0' && f->node.pid != 0) {
-        argv[a++] = "--node";
-        argv[a++] = f->node.address;
-    }
-    argv[a++] = "--wallet";
-    argv[a++] = dir;
-    if (json) {
-        argv[a++] = "--json";
-    }
-    for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *)) {
-        assert_true(a < ARGV_MAX);
-        argv[a++] = s;
-    }
-    argv[a] = NULL;
-    return run_argv(f, argv, NULL);
-}
-
-static void expect_exit(const fixture *f, int expect, const char *text)
-{
-    if (f->status != expect || (text != NULL && strstr(f->out, text) == NULL)) {
-        fprintf(stderr, "%s: exit %d (expected %d), output (expected to contain '%s'):\n%s\n",
-                f->cmdline, f->status, expect, text != NULL ? text : "", f->out);
-        fail();
-    }
-}
-
-static int wallet(fixture *f, const char *who, ...)
-{
-    va_list ap;
-    va_start(ap, who);
-    int status = run_wallet(f, who, false, ap);
-    va_end(ap);
-    return status;
-}
-
-/* With --json: the answer (valid until the next run), after asserting the
- * exit status is `expect`. */
-static json_t *wallet_json(fixture *f, const char *who, int expect, ...)
-{
-    va_list ap;
-    va_start(ap, expect);
-    run_wallet(f, who, true, ap);
-    va_end(ap);
-    expect_exit(f, expect, NULL);
-    json_error_t err;
-    f->answer = json_loads(f->out, 0, &err);
-    if (!json_is_object(f->answer)) {
-        fprintf(stderr, "%s: not one JSON object (%s):\n%s\n", f->cmdline, err.text, f->out);
-        fail();
-    }
-    assert_int_equal(json_is_true(json_object_get(f->answer, "ok")), expect == 0);
-    return f->answer;
-}
-
 /* mcaudit ARGS... */
 static int audit(fixture *f, ...)
 {
-    const char *argv[ARGV_MAX + 1];
+    const char *argv[MC_TEST_WALLET_ARGS_MAX + 1];
     size_t a = 0;
     argv[a++] = mc_test_bin("MC_AUDIT_BIN");
     va_list ap;
     va_start(ap, f);
     for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *)) {
-        assert_true(a < ARGV_MAX);
+        assert_true(a < MC_TEST_WALLET_ARGS_MAX);
         argv[a++] = s;
     }
     va_end(ap);
     argv[a] = NULL;
-    return run_argv(f, argv, NULL);
+    return mc_test_wallet_exec(&f->wallet, argv, NULL);
 }
 
 /* ---- reading answers ------------------------------------------------------------- */
-
-/* The value at "a.b.0.c" (a number indexes an array), or NULL. */
-static json_t *jpath(json_t *o, const char *path)
-{
-    char key[64];
-    const char *p = path;
-    while (o != NULL && *p != '\0') {
-        size_t n = strcspn(p, ".");
-        assert_true(n < sizeof key);
-        memcpy(key, p, n);
-        key[n] = '\0';
-        o = json_is_array(o) ? json_array_get(o, strtoul(key, NULL, 10)) : json_object_get(o, key);
-        p += n + (p[n] == '.');
-    }
-    return o;
-}
-
-static void bad_path(json_t *o, const char *path, const char *what)
-{
-    char *text = json_dumps(o, JSON_INDENT(2));
-    fprintf(stderr, "%s is not %s in:\n%s\n", path, what, text != NULL ? text : "?");
-    free(text);
-    fail();
-}
-
-static const char *jstr(json_t *o, const char *path)
-{
-    json_t *v = jpath(o, path);
-    if (!json_is_string(v)) {
-        bad_path(o, path, "a string");
-    }
-    return json_string_value(v);
-}
-
-static int64_t jint(json_t *o, const char *path)
-{
-    json_t *v = jpath(o, path);
-    if (!json_is_integer(v)) {
-        bad_path(o, path, "an integer");
-    }
-    return (int64_t)json_integer_value(v);
-}
 
 /* A string field that may be null: "" then. */
 static void jstr_or_null(json_t *o, const char *key, char *out, size_t len)
@@ -320,7 +164,7 @@ static void jstr_or_null(json_t *o, const char *key, char *out, size_t len)
         return;
     }
     if (!json_is_string(v) || strlen(json_string_value(v)) >= len) {
-        bad_path(o, key, "a string (or null) that fits");
+        mc_test_json_fail(o, key, "a string (or null) that fits");
     }
     snprintf(out, len, "%s", json_string_value(v));
 }
@@ -333,40 +177,21 @@ static void copy_text(char *out, size_t len, const char *text)
 
 /* ---- the community --------------------------------------------------------------- */
 
-static void path_in(const fixture *f, const char *name, char *out, size_t len)
-{
-    snprintf(out, len, "%s/%s", f->root, name);
-}
-
-static void key_of(fixture *f, const char *who, char out[KEY_HEX_LEN + 1])
-{
-    wallet(f, who, "key", NULL);
-    expect_exit(f, 0, NULL);
-    assert_true(strlen(f->out) == KEY_HEX_LEN + 1 && f->out[KEY_HEX_LEN] == '\n');
-    memcpy(out, f->out, KEY_HEX_LEN);
-    out[KEY_HEX_LEN] = '\0';
-}
-
-static void make_identity(fixture *f, const char *name)
-{
-    wallet(f, name, "init", name, "--no-passphrase", NULL);
-    expect_exit(f, 0, NULL);
-}
-
 /* The steward opens `name` (an identity made before) as a `kind` account. */
 static void open_account(fixture *f, const char *name, const char *kind, const char *k1,
                          const char *k2)
 {
-    char key[KEY_HEX_LEN + 1];
-    key_of(f, name, key);
-    json_t *o = k1 != NULL
-                    ? wallet_json(f, "steward", 0, "open", name, key, "--kind", kind, "--keeper",
-                                  k1, "--keeper", k2, "--keeper-quorum", "2", NULL)
-                    : wallet_json(f, "steward", 0, "open", name, key, "--kind", kind, NULL);
-    assert_string_equal(jstr(o, "kind"), kind);
+    char key[MC_TEST_KEY_HEX_LEN + 1];
+    mc_test_wallet_key(&f->wallet, name, key);
+    json_t *o = k1 != NULL ? mc_test_wallet_json(&f->wallet, "steward", 0, "open", name, key,
+                                                 "--kind", kind, "--keeper", k1, "--keeper", k2,
+                                                 "--keeper-quorum", "2", NULL)
+                           : mc_test_wallet_json(&f->wallet, "steward", 0, "open", name, key,
+                                                 "--kind", kind, NULL);
+    assert_string_equal(mc_test_json_string(o, "kind"), kind);
 }
 
-/* Remember a transfer applied (its answer in f->answer). */
+/* Remember a transfer applied (its answer in f->wallet.answer). */
 static void made(fixture *f, const char *kind, const char *payer, const char *payee, int64_t amount,
                  int64_t fee, const char *purpose, const char *memo)
 {
@@ -379,54 +204,57 @@ static void made(fixture *f, const char *kind, const char *payer, const char *pa
                          .memo = memo,
                          .amount = amount,
                          .fee = fee};
-    copy_text(t->tx_id, sizeof t->tx_id, jstr(f->answer, "tx_id"));
+    copy_text(t->tx_id, sizeof t->tx_id, mc_test_json_string(f->wallet.answer, "tx_id"));
 }
 
 /* `payer` pays; the fee is the one computed by hand. */
 static void pay(fixture *f, const char *payer, const char *payee, const char *amount_text,
                 const char *memo, bool reciprocity, int64_t amount, int64_t fee)
 {
-    json_t *o = reciprocity ? wallet_json(f, payer, 0, "pay", payee, amount_text, memo,
-                                          "--reciprocity", NULL)
-                            : wallet_json(f, payer, 0, "pay", payee, amount_text, memo, NULL);
-    assert_int_equal(jint(o, "amount.minor"), amount);
+    json_t *o = reciprocity ? mc_test_wallet_json(&f->wallet, payer, 0, "pay", payee, amount_text,
+                                                  memo, "--reciprocity", NULL)
+                            : mc_test_wallet_json(&f->wallet, payer, 0, "pay", payee, amount_text,
+                                                  memo, NULL);
+    assert_int_equal(mc_test_json_int(o, "amount.minor"), amount);
     made(f, "transfer", payer, payee, amount, fee, reciprocity ? "reciprocity" : "none", memo);
 }
 
 static void set_fee(fixture *f, const char *fee, int64_t bps)
 {
-    json_t *o = bps > 0 ? wallet_json(f, "steward", 0, "fee", fee, "--account", "fees", NULL)
-                        : wallet_json(f, "steward", 0, "fee", fee, NULL);
-    assert_int_equal(jint(o, "fee_bps"), bps);
+    json_t *o = bps > 0 ? mc_test_wallet_json(&f->wallet, "steward", 0, "fee", fee, "--account",
+                                              "fees", NULL)
+                        : mc_test_wallet_json(&f->wallet, "steward", 0, "fee", fee, NULL);
+    assert_int_equal(mc_test_json_int(o, "fee_bps"), bps);
 }
 
 /* A keeper's proposal of `args` (up to 6 words), the other keeper's
- * cosign, and a submit; the submit's answer stays in f->answer. */
+ * cosign, and a submit; the submit's answer stays in f->wallet.answer. */
 static void by_keepers(fixture *f, const char *file_name, const char *const args[6])
 {
-    char file[PATH_MAX_LEN];
+    char file[MC_TEST_WALLET_PATH_MAX];
     const char *w[9] = {NULL};
     size_t n = 0;
-    path_in(f, file_name, file, sizeof file);
+    mc_test_wallet_path(&f->wallet, file_name, file, sizeof file);
     for (size_t i = 0; i < 6 && args[i] != NULL; i++) {
         w[n++] = args[i];
     }
     w[n++] = "--out";
     w[n++] = file;
-    wallet_json(f, "kim", 0, "propose", w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], NULL);
-    wallet(f, "leo", "cosign", file, "--yes", NULL);
-    expect_exit(f, 0, "2 of the 2 signatures");
-    wallet_json(f, "dan", 0, "submit", file, NULL);
+    mc_test_wallet_json(&f->wallet, "kim", 0, "propose", w[0], w[1], w[2], w[3], w[4], w[5], w[6],
+                        w[7], w[8], NULL);
+    mc_test_wallet_run(&f->wallet, "leo", "cosign", file, "--yes", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "2 of the 2 signatures");
+    mc_test_wallet_json(&f->wallet, "dan", 0, "submit", file, NULL);
 }
 
 /* `who` contributes `hours` to garden; its keepers approve (or reject) it. */
 static void contribution(fixture *f, const char *who, const char *hours, bool approve,
                          const char *file_name)
 {
-    char id[TX_ID_HEX_LEN + 1];
-    json_t *o = wallet_json(f, who, 0, "contribute", "garden", "--hours", hours, "--description",
-                            "work in the garden", NULL);
-    copy_text(id, sizeof id, jstr(o, "contribution_id"));
+    char id[MC_TEST_TX_ID_HEX_LEN + 1];
+    json_t *o = mc_test_wallet_json(&f->wallet, who, 0, "contribute", "garden", "--hours", hours,
+                                    "--description", "work in the garden", NULL);
+    copy_text(id, sizeof id, mc_test_json_string(o, "contribution_id"));
     const char *args[6] = {approve ? "approve" : "reject", id, NULL};
     by_keepers(f, file_name, args);
 }
@@ -437,20 +265,20 @@ static void open_community(fixture *f)
 {
     const char *names[] = {"alice", "bob", "carol", "dan", "kim", "leo", "bakery", "garden"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        make_identity(f, names[i]);
+        mc_test_wallet_identity(&f->wallet, names[i], NULL);
     }
     for (size_t i = 0; i < 6; i++) {
         open_account(f, names[i], "member", NULL, NULL);
     }
     open_account(f, "bakery", "business", NULL, NULL);
-    char kim[KEY_HEX_LEN + 1], leo[KEY_HEX_LEN + 1];
-    key_of(f, "kim", kim);
-    key_of(f, "leo", leo);
+    char kim[MC_TEST_KEY_HEX_LEN + 1], leo[MC_TEST_KEY_HEX_LEN + 1];
+    mc_test_wallet_key(&f->wallet, "kim", kim);
+    mc_test_wallet_key(&f->wallet, "leo", leo);
     open_account(f, "garden", "commons", kim, leo);
 
     /* The genesis's fee account is not open yet: no payment goes through. */
-    json_t *o = wallet_json(f, "alice", 1, "pay", "bob", "10", NULL);
-    assert_string_equal(jstr(o, "error.name"), "FEE_ACCOUNT_UNAVAILABLE");
+    json_t *o = mc_test_wallet_json(&f->wallet, "alice", 1, "pay", "bob", "10", NULL);
+    assert_string_equal(mc_test_json_string(o, "error.name"), "FEE_ACCOUNT_UNAVAILABLE");
     open_account(f, "fees", "system", NULL, NULL);
 }
 
@@ -461,10 +289,11 @@ static void pay_with_fees(fixture *f)
     pay(f, "bakery", "alice", "40", "bread", false, 4000, 100);
     pay(f, "bob", "carol", "0.39", "a stamp", false, 39, 0);
     pay(f, "carol", "fees", "0.10", "a gift to the fee account", false, 10, 0);
-    json_t *o = wallet_json(f, "bakery", 0, "request", "alice", "15.50", "flour", NULL);
-    char request[TX_ID_HEX_LEN + 1];
-    copy_text(request, sizeof request, jstr(o, "request_id"));
-    wallet_json(f, "alice", 0, "accept", request, NULL);
+    json_t *o =
+        mc_test_wallet_json(&f->wallet, "bakery", 0, "request", "alice", "15.50", "flour", NULL);
+    char request[MC_TEST_TX_ID_HEX_LEN + 1];
+    copy_text(request, sizeof request, mc_test_json_string(o, "request_id"));
+    mc_test_wallet_json(&f->wallet, "alice", 0, "accept", request, NULL);
     made(f, "request_payment", "alice", "bakery", 1550, 38, "none", "flour");
 
     /* 1% from here on. */
@@ -476,22 +305,23 @@ static void pay_with_fees(fixture *f)
 /* What `mcwallet rounds garden` says round `number` paid, remembered. */
 static void note_round(fixture *f, uint64_t number, const char *tx_id)
 {
-    json_t *o = wallet_json(f, "alice", 0, "rounds", "garden", NULL);
+    json_t *o = mc_test_wallet_json(&f->wallet, "alice", 0, "rounds", "garden", NULL);
     json_t *round = NULL;
-    for (size_t i = 0; (round = json_array_get(jpath(o, "rounds"), i)) != NULL; i++) {
-        if ((uint64_t)jint(round, "round") == number) {
+    for (size_t i = 0; (round = json_array_get(mc_test_json_at(o, "rounds"), i)) != NULL; i++) {
+        if ((uint64_t)mc_test_json_int(round, "round") == number) {
             break;
         }
     }
     assert_non_null(round);
-    json_t *payouts = jpath(round, "payouts");
+    json_t *payouts = mc_test_json_at(round, "payouts");
     for (size_t i = 0; i < json_array_size(payouts); i++) {
         assert_true(f->n_payouts < PAYOUTS_MAX);
         made_payout *p = &f->payouts[f->n_payouts++];
         copy_text(p->tx_id, sizeof p->tx_id, tx_id);
         p->round = number;
-        copy_text(p->payee, sizeof p->payee, jstr(json_array_get(payouts, i), "handle"));
-        p->amount = jint(json_array_get(payouts, i), "paid.minor");
+        copy_text(p->payee, sizeof p->payee,
+                  mc_test_json_string(json_array_get(payouts, i), "handle"));
+        p->amount = mc_test_json_int(json_array_get(payouts, i), "paid.minor");
     }
 }
 
@@ -509,20 +339,20 @@ static int64_t payout_of(const fixture *f, uint64_t round, const char *payee)
 
 static void run_rounds(fixture *f)
 {
-    char tx_id[TX_ID_HEX_LEN + 1];
+    char tx_id[MC_TEST_TX_ID_HEX_LEN + 1];
     contribution(f, "alice", "10", true, "c1.json");
     contribution(f, "bob", "5", true, "c2.json");
     contribution(f, "carol", "2.5", true, "c3.json");
     contribution(f, "dan", "1", false, "c4.json");
-    wallet_json(f, "steward", 0, "freeze", "carol", NULL);
+    mc_test_wallet_json(&f->wallet, "steward", 0, "freeze", "carol", NULL);
     const char *round1[6] = {"distribute", "garden", "--share", "40%", "--cap", "50"};
     by_keepers(f, "round1.json", round1);
-    copy_text(tx_id, sizeof tx_id, jstr(f->answer, "tx_id"));
+    copy_text(tx_id, sizeof tx_id, mc_test_json_string(f->wallet.answer, "tx_id"));
     note_round(f, 1, tx_id);
     assert_int_equal(payout_of(f, 1, "alice"), ROUND1_CAP);
     assert_int_equal(payout_of(f, 1, "bob"), ROUND1_CAP);
     assert_int_equal(payout_of(f, 1, "carol"), 0); /* frozen */
-    wallet_json(f, "steward", 0, "unfreeze", "carol", NULL);
+    mc_test_wallet_json(&f->wallet, "steward", 0, "unfreeze", "carol", NULL);
 
     const char *pay_out[6] = {"pay", "bob", "10", "tools", "--from", "garden"};
     by_keepers(f, "pay.json", pay_out);
@@ -533,7 +363,7 @@ static void run_rounds(fixture *f)
     contribution(f, "carol", "2", true, "c5.json");
     const char *round2[6] = {"distribute", "garden", "--amount", "10", NULL};
     by_keepers(f, "round2.json", round2);
-    copy_text(tx_id, sizeof tx_id, jstr(f->answer, "tx_id"));
+    copy_text(tx_id, sizeof tx_id, mc_test_json_string(f->wallet.answer, "tx_id"));
     note_round(f, 2, tx_id);
     assert_int_equal(payout_of(f, 2, "carol"), ROUND2_PAID);
 }
@@ -541,22 +371,22 @@ static void run_rounds(fixture *f)
 /* Every account's balance as the node reports it; the sum is 0. */
 static void read_balances(fixture *f)
 {
-    json_t *o = wallet_json(f, "steward", 0, "accounts", NULL);
-    json_t *list = jpath(o, "accounts");
+    json_t *o = mc_test_wallet_json(&f->wallet, "steward", 0, "accounts", NULL);
+    json_t *list = mc_test_json_at(o, "accounts");
     f->n_balances = 0;
     for (size_t i = 0; i < json_array_size(list); i++) {
         json_t *a = json_array_get(list, i);
         assert_true(f->n_balances < ACCOUNTS_MAX);
         balance *b = &f->balances[f->n_balances++];
-        const char *kind = jstr(a, "kind");
-        copy_text(b->handle, sizeof b->handle, jstr(a, "handle"));
+        const char *kind = mc_test_json_string(a, "kind");
+        copy_text(b->handle, sizeof b->handle, mc_test_json_string(a, "handle"));
         copy_text(b->prefix, sizeof b->prefix,
                   strcmp(kind, "member") == 0     ? "members"
                   : strcmp(kind, "business") == 0 ? "business"
                                                   : kind);
-        b->minor = jint(a, "balance.minor");
+        b->minor = mc_test_json_int(a, "balance.minor");
     }
-    assert_int_equal(jint(o, "total.minor"), 0);
+    assert_int_equal(mc_test_json_int(o, "total.minor"), 0);
 }
 
 static int64_t balance_of(const fixture *f, const char *handle)
@@ -583,40 +413,18 @@ static size_t balance_index(const fixture *f, const char *handle)
     return 0;
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *file = fopen(path, "w");
-    assert_non_null(file);
-    assert_int_equal(fputs(text, file) >= 0, 1);
-    assert_int_equal(fclose(file), 0);
-}
-
-static void assert_node_log_clean(const mc_test_node *n)
-{
-    FILE *log = fopen(n->log_path, "r");
-    assert_non_null(log);
-    char *text = calloc(1, NODE_LOG_MAX + 1);
-    assert_non_null(text);
-    size_t len = fread(text, 1, NODE_LOG_MAX, log);
-    fclose(log);
-    text[len] = '\0';
-    check_sanitizers("the node's log", text);
-    free(text);
-}
-
 /* The wallet's export while the node runs, then the node stopped (exit 0)
  * and `mcnode export` of its data. */
 static void export_both(fixture *f, const char *by_wallet, const char *by_node)
 {
     if (by_wallet != NULL) {
-        wallet_json(f, "steward", 0, "audit", "export", "--out", by_wallet, NULL);
+        mc_test_wallet_json(&f->wallet, "steward", 0, "audit", "export", "--out", by_wallet, NULL);
     }
-    assert_int_equal(mc_test_node_stop(&f->node, SIGTERM, MC_TEST_STOP_TIMEOUT_MS), 0);
-    assert_node_log_clean(&f->node);
+    mc_test_node_stop_clean(&f->node);
     const char *argv[] = {
         mc_test_bin("MC_NODE_BIN"), "export", "--data", f->node.data_dir, "--out", by_node, NULL};
-    run_argv(f, argv, NULL);
-    expect_exit(f, 0, NULL);
+    mc_test_wallet_exec(&f->wallet, argv, NULL);
+    mc_test_wallet_expect(&f->wallet, 0, NULL);
 }
 
 /* ---- the verdict ------------------------------------------------------------------ */
@@ -638,30 +446,30 @@ static void check_verify_words(fixture *f, const char *file)
         "review_contribution 5,",
         "distribution 2\n"};
     audit(f, "verify", file, NULL);
-    expect_exit(f, 0, NULL);
+    mc_test_wallet_expect(&f->wallet, 0, NULL);
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
-        expect_exit(f, 0, words[i]);
+        mc_test_wallet_expect(&f->wallet, 0, words[i]);
     }
 }
 
 static void check_verify_json(fixture *f, const char *file)
 {
     audit(f, "verify", file, "--json", NULL);
-    expect_exit(f, 0, NULL);
-    json_t *o = json_loads(f->out, 0, NULL);
+    mc_test_wallet_expect(&f->wallet, 0, NULL);
+    json_t *o = json_loads(f->wallet.out, 0, NULL);
     assert_non_null(o);
     assert_true(json_is_true(json_object_get(o, "ok")));
-    assert_int_equal(jint(o, "entries"), ENTRIES);
-    assert_int_equal(jint(o, "transfers"), TRANSFERS);
-    assert_int_equal(jint(o, "volume_minor"), VOLUME);
-    assert_int_equal(jint(o, "fees_minor"), FEES_TOTAL);
-    assert_int_equal(jint(o, "round_payouts_minor"), PAYOUTS_TOTAL);
-    assert_int_equal(jint(o, "kinds.set_fee"), 2);
-    assert_int_equal(jint(o, "kinds.distribution"), 2);
-    assert_int_equal(jint(o, "kinds.contribution"), 5);
-    assert_int_equal(jint(o, "kinds.review_contribution"), 5);
-    assert_int_equal(jint(o, "kinds.set_roles"), 0);
-    assert_int_equal(json_object_size(jpath(o, "kinds")), 12);
+    assert_int_equal(mc_test_json_int(o, "entries"), ENTRIES);
+    assert_int_equal(mc_test_json_int(o, "transfers"), TRANSFERS);
+    assert_int_equal(mc_test_json_int(o, "volume_minor"), VOLUME);
+    assert_int_equal(mc_test_json_int(o, "fees_minor"), FEES_TOTAL);
+    assert_int_equal(mc_test_json_int(o, "round_payouts_minor"), PAYOUTS_TOTAL);
+    assert_int_equal(mc_test_json_int(o, "kinds.set_fee"), 2);
+    assert_int_equal(mc_test_json_int(o, "kinds.distribution"), 2);
+    assert_int_equal(mc_test_json_int(o, "kinds.contribution"), 5);
+    assert_int_equal(mc_test_json_int(o, "kinds.review_contribution"), 5);
+    assert_int_equal(mc_test_json_int(o, "kinds.set_roles"), 0);
+    assert_int_equal(json_object_size(mc_test_json_at(o, "kinds")), 12);
     json_decref(o);
 }
 
@@ -746,22 +554,22 @@ static void parse_csv(fixture *f, const char *text)
 static void parse_json_row(json_t *o, report_row *r)
 {
     memset(r, 0, sizeof *r);
-    r->height = (uint64_t)jint(o, "height");
-    copy_text(r->tx_id, sizeof r->tx_id, jstr(o, "tx_id"));
-    copy_text(r->kind, sizeof r->kind, jstr(o, "kind"));
-    copy_text(r->payer, sizeof r->payer, jstr(o, "payer"));
-    copy_text(r->payee, sizeof r->payee, jstr(o, "payee"));
-    r->amount = jint(o, "amount_minor");
-    assert_int_equal(amount_minor(jstr(o, "amount")), r->amount);
-    r->fee = jint(o, "fee_minor");
-    assert_int_equal(amount_minor(jstr(o, "fee")), r->fee);
+    r->height = (uint64_t)mc_test_json_int(o, "height");
+    copy_text(r->tx_id, sizeof r->tx_id, mc_test_json_string(o, "tx_id"));
+    copy_text(r->kind, sizeof r->kind, mc_test_json_string(o, "kind"));
+    copy_text(r->payer, sizeof r->payer, mc_test_json_string(o, "payer"));
+    copy_text(r->payee, sizeof r->payee, mc_test_json_string(o, "payee"));
+    r->amount = mc_test_json_int(o, "amount_minor");
+    assert_int_equal(amount_minor(mc_test_json_string(o, "amount")), r->amount);
+    r->fee = mc_test_json_int(o, "fee_minor");
+    assert_int_equal(amount_minor(mc_test_json_string(o, "fee")), r->fee);
     jstr_or_null(o, "fee_account", r->fee_account, sizeof r->fee_account);
     jstr_or_null(o, "purpose", r->purpose, sizeof r->purpose);
     json_t *round = json_object_get(o, "round");
     assert_true(json_is_null(round) || json_is_integer(round));
     r->round = json_is_integer(round) ? (uint64_t)json_integer_value(round) : 0;
-    copy_text(r->memo, sizeof r->memo, jstr(o, "memo"));
-    jstr(o, "time");
+    copy_text(r->memo, sizeof r->memo, mc_test_json_string(o, "memo"));
+    mc_test_json_string(o, "time");
     assert_int_equal(json_object_size(o), 14);
 }
 
@@ -896,15 +704,15 @@ static void find_hledger(char *out, size_t len)
 }
 
 /* `hledger -f JOURNAL bal` in a UTF-8 locale (hledger refuses UTF-8 text
- * in any other); its output in f->out. */
+ * in any other); its output in f->wallet.out. */
 static void hledger_bal(fixture *f, const char *journal)
 {
-    char hledger[PATH_MAX_LEN];
+    char hledger[MC_TEST_WALLET_PATH_MAX];
     find_hledger(hledger, sizeof hledger);
     const char *argv[] = {hledger, "-f", journal, "bal", NULL};
     const char *env[] = {"LANG=C.UTF-8", "LC_ALL=C.UTF-8", NULL};
-    run_argv(f, argv, env);
-    expect_exit(f, 0, NULL);
+    mc_test_wallet_exec(&f->wallet, argv, env);
+    mc_test_wallet_expect(&f->wallet, 0, NULL);
 }
 
 /* Each line of `hledger bal`: "AMOUNT SYMBOL  PREFIX:HANDLE", then a rule
@@ -914,7 +722,7 @@ static void check_hledger_bal(fixture *f, const char *symbol)
 {
     bool seen[ACCOUNTS_MAX] = {false}, total = false, rule = false;
     char *save = NULL;
-    for (char *line = strtok_r(f->out, "\n", &save); line != NULL;
+    for (char *line = strtok_r(f->wallet.out, "\n", &save); line != NULL;
          line = strtok_r(NULL, "\n", &save)) {
         char amount[64], unit[16], account[64];
         int n = sscanf(line, " %63s %15s %63s", amount, unit, account);
@@ -954,11 +762,11 @@ static void check_hledger_bal(fixture *f, const char *symbol)
 /* The journal of `file`: written to ROOT/NAME, read back by hledger. */
 static void check_journal(fixture *f, const char *file, const char *name)
 {
-    char journal[PATH_MAX_LEN];
-    path_in(f, name, journal, sizeof journal);
+    char journal[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, name, journal, sizeof journal);
     audit(f, "report", file, "--format", "hledger", NULL);
-    expect_exit(f, 0, NULL);
-    write_file(journal, f->out);
+    mc_test_wallet_expect(&f->wallet, 0, NULL);
+    mc_test_write_text(journal, f->wallet.out);
     hledger_bal(f, journal);
     check_hledger_bal(f, "g");
 }
@@ -967,14 +775,14 @@ static void check_journal(fixture *f, const char *file, const char *name)
 static void check_reports(fixture *f, const char *file, char **csv)
 {
     audit(f, "report", file, "--format", "csv", NULL);
-    expect_exit(f, 0, NULL);
-    *csv = strdup(f->out);
+    mc_test_wallet_expect(&f->wallet, 0, NULL);
+    *csv = strdup(f->wallet.out);
     assert_non_null(*csv);
-    parse_csv(f, f->out);
+    parse_csv(f, f->wallet.out);
     check_rows(f, "CSV");
     audit(f, "report", file, "--format", "json", NULL);
-    expect_exit(f, 0, NULL);
-    parse_json(f, f->out);
+    mc_test_wallet_expect(&f->wallet, 0, NULL);
+    parse_json(f, f->wallet.out);
     check_rows(f, "JSON");
 }
 
@@ -1113,17 +921,18 @@ static void check_refusals(fixture *f, const char *file)
         {FEE_TO_MEMBER, "a fee of 100 basis points to an account a ledger never accepts"},
     };
     static const char *const formats[] = {"csv", "json", "hledger"};
-    char bad[PATH_MAX_LEN];
-    path_in(f, "mutated.audit", bad, sizeof bad);
+    char bad[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "mutated.audit", bad, sizeof bad);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mutate_export(file, bad, cases[i].m);
         for (size_t k = 0; k < sizeof formats / sizeof formats[0]; k++) {
             audit(f, "report", bad, "--format", formats[k], NULL);
-            expect_exit(f, 1, cases[i].why);
-            expect_exit(f, 1, "The report stops here; run `mcaudit verify` on the export.");
+            mc_test_wallet_expect(&f->wallet, 1, cases[i].why);
+            mc_test_wallet_expect(&f->wallet, 1,
+                                  "The report stops here; run `mcaudit verify` on the export.");
         }
         audit(f, "verify", bad, NULL);
-        expect_exit(f, 1, "FAILED");
+        mc_test_wallet_expect(&f->wallet, 1, "FAILED");
     }
 }
 
@@ -1133,24 +942,16 @@ static int setup_with(void **state, bool fee)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    f->out = calloc(1, OUT_MAX);
-    assert_non_null(f->out);
-    char *dir = mc_test_tmpdir();
-    snprintf(f->root, sizeof f->root, "%s", dir);
-    free(dir);
     *state = f;
-    make_identity(f, "steward");
-    key_of(f, "steward", f->steward_key);
-    make_identity(f, "fees");
-    char fees[KEY_HEX_LEN + 1];
-    key_of(f, "fees", fees);
+    mc_test_wallet_init(&f->wallet, OUT_MAX, RUN_TIMEOUT_MS);
+    char fees[MC_TEST_KEY_HEX_LEN + 1];
+    mc_test_wallet_identity(&f->wallet, "fees", fees);
     const char *with_fee[] = {
-        "--steward", f->steward_key, "--community", "Vallée du test", "--unit", "grain", "--symbol",
-        "g",         "--fee-bps",    "250",         "--fee-account",  fees,     NULL};
-    const char *without[] = {"--steward", f->steward_key, "--symbol", "g", NULL};
-    mc_test_node_options o = {.quorum = 1, .visibility = "open", .extra = fee ? with_fee : without};
-    mc_test_node_init(&f->node, &o);
-    mc_test_node_start(&f->node, NULL);
+        "--community", "Vallée du test", "--unit", "grain", "--symbol", "g", "--fee-bps",
+        "250",         "--fee-account",  fees,     NULL};
+    const char *without[] = {"--symbol", "g", NULL};
+    mc_test_wallet_community(&f->wallet, &f->node, "open", fee ? with_fee : without,
+                             f->steward_key);
     return 0;
 }
 
@@ -1170,17 +971,10 @@ static int teardown(void **state)
     if (f == NULL) {
         return 0;
     }
-    json_decref(f->answer);
     if (f->node.root[0] != '\0') {
         mc_test_node_destroy(&f->node);
     }
-    const char *keep = getenv("MC_TEST_KEEP");
-    if (keep != NULL && keep[0] == '1') {
-        fprintf(stderr, "MC_TEST_KEEP: leaving the wallets and reports in %s\n", f->root);
-    } else if (f->root[0] != '\0') {
-        mc_test_rmtree(f->root);
-    }
-    free(f->out);
+    mc_test_wallet_free(&f->wallet);
     free(f);
     return 0;
 }
@@ -1188,7 +982,7 @@ static int teardown(void **state)
 static void test_community(void **state)
 {
     fixture *f = *state;
-    char by_wallet[PATH_MAX_LEN], by_node[PATH_MAX_LEN];
+    char by_wallet[MC_TEST_WALLET_PATH_MAX], by_node[MC_TEST_WALLET_PATH_MAX];
     open_community(f);
     pay_with_fees(f);
     run_rounds(f);
@@ -1197,8 +991,8 @@ static void test_community(void **state)
     assert_int_equal(balance_of(f, "garden"), 30700 - 2 * ROUND1_CAP - 1010 - ROUND2_PAID);
     assert_int_equal(balance_of(f, "kim"), 0);
 
-    path_in(f, "by-wallet.audit", by_wallet, sizeof by_wallet);
-    path_in(f, "by-node.audit", by_node, sizeof by_node);
+    mc_test_wallet_path(&f->wallet, "by-wallet.audit", by_wallet, sizeof by_wallet);
+    mc_test_wallet_path(&f->wallet, "by-node.audit", by_node, sizeof by_node);
     export_both(f, by_wallet, by_node);
     check_verify_words(f, by_wallet);
     check_verify_json(f, by_node);
@@ -1217,20 +1011,20 @@ static void test_community(void **state)
 static void test_empty(void **state)
 {
     fixture *f = *state;
-    char file[PATH_MAX_LEN];
-    path_in(f, "empty.audit", file, sizeof file);
+    char file[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "empty.audit", file, sizeof file);
     read_balances(f);
     assert_int_equal(f->n_balances, 0);
     export_both(f, NULL, file);
     audit(f, "verify", file, NULL);
-    expect_exit(f, 0, "volume      0.00 g in 0 transfers");
+    mc_test_wallet_expect(&f->wallet, 0, "volume      0.00 g in 0 transfers");
     audit(f, "report", file, "--format", "csv", NULL);
-    expect_exit(f, 0, NULL);
-    assert_string_equal(f->out, "height,time,tx_id,kind,payer,payee,amount,fee,fee_account,"
-                                "purpose,round,memo\r\n");
+    mc_test_wallet_expect(&f->wallet, 0, NULL);
+    assert_string_equal(f->wallet.out, "height,time,tx_id,kind,payer,payee,amount,fee,fee_account,"
+                                       "purpose,round,memo\r\n");
     audit(f, "report", file, "--format", "json", NULL);
-    expect_exit(f, 0, NULL);
-    parse_json(f, f->out);
+    mc_test_wallet_expect(&f->wallet, 0, NULL);
+    parse_json(f, f->wallet.out);
     assert_int_equal(f->n_rows, 0);
     check_journal(f, file, "empty.journal");
 }

@@ -63,21 +63,16 @@
 #include <jansson.h>
 
 #include "fixture.h"
+#include "json_path.h"
 #include "mc/checkpoint.h"
 #include "mc/client.h"
 #include "mc/error.h"
 #include "mc/export.h"
 #include "node_harness.h"
+#include "wallet_run.h"
 
-#define OUT_MAX (64u * 1024u)
-#define RUN_TIMEOUT_MS 30000
-#define ARGV_MAX 32u
-#define PATH_MAX_BYTES 1024u
-#define CMDLINE_MAX 1024u
-#define KEY_HEX_LEN (2u * MC_PUBLIC_KEY_BYTES)
-#define ID_HEX_LEN (2u * MC_TX_ID_BYTES)
 #define RECORDS_MAX 512u          /* records in an export of the history */
-#define FILE_BYTES_MAX (1u << 20) /* an export, a node log, a checkpoint */
+#define FILE_BYTES_MAX (1u << 20) /* an export, a checkpoint */
 #define FLIP_SAMPLE 600u          /* random positions beyond the chosen ones */
 #define FLIP_PER_RECORD 2u        /* random positions in each record at least */
 #define FLIP_SLOTS 4u             /* mcaudit processes at once */
@@ -85,9 +80,6 @@
 #define FLIP_TIMEOUT_MS 20000     /* one mcaudit run */
 #define FLIP_FAILURES_SHOWN 20u
 #define FLIP_SEED 0x6d635f74616d70ull /* "mc_tamp": the sample is the same every run */
-
-static const char *const sanitizer_marks[] = {
-    "ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "ERROR: ThreadSanitizer"};
 
 /* One record of an export: where it is and what it holds. */
 typedef struct record {
@@ -106,18 +98,15 @@ typedef struct export_map {
 
 typedef struct tamper_fixture {
     mc_test_node node;
-    mc_test_node fork, other;          /* stopped and removed when done, or by fixture_free */
-    char root[512];                    /* wallets and files; removed by teardown */
-    char steward_key[KEY_HEX_LEN + 1]; /* the "steward" identity, a node steward */
+    mc_test_node fork, other; /* stopped and removed when done, or by fixture_free */
+    mc_test_wallet wallet;    /* wallets and files, and the last run; removed by teardown */
+    char steward_key[MC_TEST_KEY_HEX_LEN + 1]; /* the "steward" identity, a node steward */
     char ledger_hex[2 * MC_LEDGER_ID_BYTES + 1];
-    char out[OUT_MAX]; /* the last run's stdout and stderr */
-    char cmdline[CMDLINE_MAX];
-    int status;
-    json_t *answer;
     /* The history (group "history"). */
-    char wallet_export[PATH_MAX_BYTES], node_export[PATH_MAX_BYTES];
-    char early_cp[PATH_MAX_BYTES], final_cp[PATH_MAX_BYTES]; /* alice's, copied */
-    char fork_cp[PATH_MAX_BYTES], other_export[PATH_MAX_BYTES], other_cp[PATH_MAX_BYTES];
+    char wallet_export[MC_TEST_WALLET_PATH_MAX], node_export[MC_TEST_WALLET_PATH_MAX];
+    char early_cp[MC_TEST_WALLET_PATH_MAX], final_cp[MC_TEST_WALLET_PATH_MAX]; /* alice's, copied */
+    char fork_cp[MC_TEST_WALLET_PATH_MAX], other_export[MC_TEST_WALLET_PATH_MAX];
+    char other_cp[MC_TEST_WALLET_PATH_MAX];
     char other_ledger_hex[2 * MC_LEDGER_ID_BYTES + 1];
     int64_t plain_height, request_height, cheque_height, round_height;
     uint64_t entries, early_size;
@@ -127,22 +116,6 @@ typedef struct tamper_fixture {
 } tamper_fixture;
 
 /* ---- files and processes ------------------------------------------------------------ */
-
-static void check_sanitizers(const char *what, const char *text)
-{
-    for (size_t i = 0; i < sizeof sanitizer_marks / sizeof sanitizer_marks[0]; i++) {
-        if (strstr(text, sanitizer_marks[i]) != NULL) {
-            fprintf(stderr, "%s: a sanitizer report:\n%s\n", what, text);
-            fail();
-        }
-    }
-}
-
-static void path_in(const tamper_fixture *f, const char *name, char *out, size_t len)
-{
-    int n = snprintf(out, len, "%s/%s", f->root, name);
-    assert_true(n > 0 && (size_t)n < len);
-}
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
@@ -181,202 +154,68 @@ static void copy_file(const char *from, const char *to)
     free(bytes);
 }
 
-static void note_cmdline(tamper_fixture *f, const char *const *argv)
-{
-    size_t len = 0;
-    f->cmdline[0] = '\0';
-    for (size_t i = 0; argv[i] != NULL && len < sizeof f->cmdline; i++) {
-        const char *slash = i == 0 ? strrchr(argv[i], '/') : NULL;
-        int n = snprintf(f->cmdline + len, sizeof f->cmdline - len, "%s%s", i > 0 ? " " : "",
-                         slash != NULL ? slash + 1 : argv[i]);
-        len += n > 0 ? (size_t)n : 0;
-    }
-}
-
-/* Run argv into f->out; the exit status (fails the test past the timeout). */
-static int run(tamper_fixture *f, const char *const *argv)
-{
-    note_cmdline(f, argv);
-    f->status = mc_test_run(argv, NULL, f->out, sizeof f->out, RUN_TIMEOUT_MS);
-    check_sanitizers(f->cmdline, f->out);
-    if (f->status < 0) {
-        fprintf(stderr, "%s: ran past %d ms:\n%s\n", f->cmdline, RUN_TIMEOUT_MS, f->out);
-        fail();
-    }
-    return f->status;
-}
-
-/* Assert the last run exited `expect` and said `text` (NULL: anything). */
-static void expect_words(const tamper_fixture *f, int expect, const char *text)
-{
-    if (f->status != expect || (text != NULL && strstr(f->out, text) == NULL)) {
-        fprintf(stderr, "%s: exit %d (expected %d), output (expected to contain '%s'):\n%s\n",
-                f->cmdline, f->status, expect, text != NULL ? text : "", f->out);
-        fail();
-    }
-}
-
 /* mcaudit verify FILE [ARGS...] (NULL-terminated). */
 static int audit(tamper_fixture *f, const char *file, ...)
 {
-    const char *argv[ARGV_MAX + 1] = {mc_test_bin("MC_AUDIT_BIN"), "verify", file};
+    const char *argv[MC_TEST_WALLET_ARGS_MAX + 1] = {mc_test_bin("MC_AUDIT_BIN"), "verify", file};
     size_t a = 3;
     va_list ap;
     va_start(ap, file);
     for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *)) {
-        assert_true(a < ARGV_MAX);
+        assert_true(a < MC_TEST_WALLET_ARGS_MAX);
         argv[a++] = s;
     }
     va_end(ap);
     argv[a] = NULL;
-    return run(f, argv);
+    return mc_test_wallet_exec(&f->wallet, argv, NULL);
 }
 
 /* ---- the wallet ------------------------------------------------------------------- */
 
-/* mcwallet --node ADDRESS --wallet ROOT/who [--json] ARGS... */
-static int run_wallet(tamper_fixture *f, const char *address, const char *who, bool json,
-                      va_list ap)
-{
-    const char *argv[ARGV_MAX + 1];
-    char dir[PATH_MAX_BYTES];
-    size_t a = 0;
-    path_in(f, who, dir, sizeof dir);
-    argv[a++] = mc_test_bin("MC_WALLET_BIN");
-    if (address != NULL && address[0] != '\0') {
-        argv[a++] = "--node";
-        argv[a++] = address;
-    }
-    argv[a++] = "--wallet";
-    argv[a++] = dir;
-    if (json) {
-        argv[a++] = "--json";
-    }
-    for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *)) {
-        assert_true(a < ARGV_MAX);
-        argv[a++] = s;
-    }
-    argv[a] = NULL;
-    json_decref(f->answer);
-    f->answer = NULL;
-    return run(f, argv);
-}
-
-/* In words; the exit status. */
-static int wallet(tamper_fixture *f, const char *who, ...)
-{
-    va_list ap;
-    va_start(ap, who);
-    int status = run_wallet(f, f->node.address, who, false, ap);
-    va_end(ap);
-    return status;
-}
-
-/* The --json answer (from its first '{': a loud warning may come first on
- * stderr), after asserting the exit status. Valid until the next run. */
-static json_t *parse_answer(tamper_fixture *f, int expect)
-{
-    expect_words(f, expect, NULL);
-    json_error_t err;
-    const char *start = strchr(f->out, '{');
-    f->answer = start != NULL ? json_loads(start, 0, &err) : NULL;
-    if (!json_is_object(f->answer)) {
-        fprintf(stderr, "%s: no JSON object:\n%s\n", f->cmdline, f->out);
-        fail();
-    }
-    assert_int_equal(json_is_true(json_object_get(f->answer, "ok")), expect == 0);
-    return f->answer;
-}
-
-static json_t *wallet_json(tamper_fixture *f, const char *who, int expect, ...)
-{
-    va_list ap;
-    va_start(ap, expect);
-    run_wallet(f, f->node.address, who, true, ap);
-    va_end(ap);
-    return parse_answer(f, expect);
-}
-
 static json_t *wallet_json_at(tamper_fixture *f, const char *address, const char *who, int expect,
                               ...)
 {
+    const char *node = f->wallet.node;
+    f->wallet.node = address;
     va_list ap;
     va_start(ap, expect);
-    run_wallet(f, address, who, true, ap);
+    mc_test_wallet_run_va(&f->wallet, who, NULL, true, ap);
     va_end(ap);
-    return parse_answer(f, expect);
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    if (!json_is_string(v)) {
-        fprintf(stderr, "\"%s\" is not a string in the answer of %s\n", key, "the wallet");
-        fail();
-    }
-    return json_string_value(v);
-}
-
-static int64_t jint(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    if (!json_is_integer(v)) {
-        fprintf(stderr, "\"%s\" is not an integer in the answer of the wallet\n", key);
-        fail();
-    }
-    return (int64_t)json_integer_value(v);
-}
-
-static void assert_error(json_t *o, const char *name)
-{
-    json_t *e = json_object_get(o, "error");
-    if (strcmp(jstr(e, "name"), name) != 0) {
-        fprintf(stderr, "error %s, expected %s\n", jstr(e, "name"), name);
-        fail();
-    }
-}
-
-static void key_of(tamper_fixture *f, const char *who, char out[KEY_HEX_LEN + 1])
-{
-    wallet(f, who, "key", NULL);
-    expect_words(f, 0, NULL);
-    assert_true(strlen(f->out) == KEY_HEX_LEN + 1 && f->out[KEY_HEX_LEN] == '\n');
-    memcpy(out, f->out, KEY_HEX_LEN);
-    out[KEY_HEX_LEN] = '\0';
+    f->wallet.node = node;
+    return mc_test_wallet_answer(&f->wallet, expect, false);
 }
 
 /* A new identity `name` (no passphrase), opened by the steward as `kind`. */
 static void open_account(tamper_fixture *f, const char *name, const char *kind)
 {
-    char key[KEY_HEX_LEN + 1];
-    wallet(f, name, "init", name, "--no-passphrase", NULL);
-    expect_words(f, 0, NULL);
-    key_of(f, name, key);
-    json_t *o = wallet_json(f, "steward", 0, "open", name, key, "--kind", kind, NULL);
-    assert_string_equal(jstr(o, "handle"), name);
+    char key[MC_TEST_KEY_HEX_LEN + 1];
+    mc_test_wallet_identity(&f->wallet, name, key);
+    json_t *o =
+        mc_test_wallet_json(&f->wallet, "steward", 0, "open", name, key, "--kind", kind, NULL);
+    assert_string_equal(mc_test_json_string(o, "handle"), name);
 }
 
 /* The checkpoint `who`'s wallet remembers: WALLET/checkpoints/LEDGER_ID. */
 static void remembered_path(const tamper_fixture *f, const char *who, char *out, size_t len)
 {
-    int n = snprintf(out, len, "%s/%s/checkpoints/%s", f->root, who, f->ledger_hex);
+    int n = snprintf(out, len, "%s/%s/checkpoints/%s", f->wallet.root, who, f->ledger_hex);
     assert_true(n > 0 && (size_t)n < len);
 }
 
 /* `who` runs `mcwallet checkpoint`: the size it remembers now. */
 static uint64_t take_checkpoint(tamper_fixture *f, const char *who)
 {
-    json_t *o = wallet_json(f, who, 0, "checkpoint", NULL);
-    return (uint64_t)jint(o, "tree_size");
+    json_t *o = mc_test_wallet_json(&f->wallet, who, 0, "checkpoint", NULL);
+    return (uint64_t)mc_test_json_int(o, "tree_size");
 }
 
 static void seed_file_of(tamper_fixture *f, const char *who, const char *out_path)
 {
-    char path[PATH_MAX_BYTES];
-    snprintf(path, sizeof path, "%s/%s/keys/%s.key", f->root, who, who);
+    char path[MC_TEST_WALLET_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s/keys/%s.key", f->wallet.root, who, who);
     json_t *doc = json_load_file(path, 0, NULL);
     assert_non_null(doc);
-    const char *seed = jstr(doc, "seed");
+    const char *seed = mc_test_json_string(doc, "seed");
     assert_int_equal(strlen(seed), 2 * MC_SECRET_SEED_BYTES);
     write_parts(out_path, (const uint8_t *)seed, strlen(seed), (const uint8_t *)"\n", (size_t)1,
                 NULL);
@@ -390,17 +229,10 @@ static tamper_fixture *fixture_new(void)
 {
     tamper_fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    char *dir = mc_test_tmpdir();
-    snprintf(f->root, sizeof f->root, "%s", dir);
-    free(dir);
-    wallet(f, "steward", "init", "steward", "--no-passphrase", NULL);
-    expect_words(f, 0, NULL);
-    key_of(f, "steward", f->steward_key);
-    const char *extra[] = {"--steward", f->steward_key, NULL};
-    mc_test_node_options o = {.quorum = 1, .visibility = "open", .extra = extra};
-    mc_test_node_init(&f->node, &o);
+    mc_test_wallet_init(&f->wallet, 0, 0);
+    f->wallet.words_first = true; /* a loud warning may come before an answer */
+    mc_test_wallet_community(&f->wallet, &f->node, "open", NULL, f->steward_key);
     mc_hex_encode(f->node.ledger_id, MC_LEDGER_ID_BYTES, f->ledger_hex);
-    mc_test_node_start(&f->node, NULL);
     return f;
 }
 
@@ -409,19 +241,13 @@ static void fixture_free(tamper_fixture *f)
     if (f == NULL) {
         return;
     }
-    json_decref(f->answer);
     mc_test_node *nodes[] = {&f->node, &f->fork, &f->other};
     for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
         if (nodes[i]->root[0] != '\0') {
             mc_test_node_destroy(nodes[i]);
         }
     }
-    const char *keep = getenv("MC_TEST_KEEP");
-    if (keep != NULL && keep[0] == '1') {
-        fprintf(stderr, "MC_TEST_KEEP: leaving the wallets and exports in %s\n", f->root);
-    } else if (f->root[0] != '\0') {
-        mc_test_rmtree(f->root);
-    }
+    mc_test_wallet_free(&f->wallet);
     for (size_t i = 0; i < FLIP_SLOTS; i++) {
         if (f->running[i] > 0) {
             kill(f->running[i], SIGKILL);
@@ -435,27 +261,12 @@ static void fixture_free(tamper_fixture *f)
     free(f);
 }
 
-/* Stop the node cleanly (exit 0), with no sanitizer report in its log. */
-static void stop_node(mc_test_node *n)
-{
-    int status = mc_test_node_stop(n, SIGTERM, MC_TEST_STOP_TIMEOUT_MS);
-    if (status != 0) {
-        mc_test_node_dump_log(n);
-    }
-    assert_int_equal(status, 0);
-    size_t len = 0;
-    uint8_t *log = read_file(n->log_path, &len);
-    log[len] = '\0';
-    check_sanitizers("the node's log", (const char *)log);
-    free(log);
-}
-
 static void mcnode(tamper_fixture *f, const char *command, const char *dir, const char *out)
 {
     const char *argv[] = {mc_test_bin("MC_NODE_BIN"),   command, "--data", dir,
                           out != NULL ? "--out" : NULL, out,     NULL};
-    run(f, argv);
-    expect_words(f, 0, NULL);
+    mc_test_wallet_exec(&f->wallet, argv, NULL);
+    mc_test_wallet_expect(&f->wallet, 0, NULL);
 }
 
 /* A copy of the stopped node's data directory (the LMDB file and the node
@@ -463,12 +274,12 @@ static void mcnode(tamper_fixture *f, const char *command, const char *dir, cons
 static void copy_node_data(tamper_fixture *f, mc_test_node *copy)
 {
     memset(copy, 0, sizeof *copy);
-    path_in(f, "fork", copy->root, sizeof copy->root);
+    mc_test_wallet_path(&f->wallet, "fork", copy->root, sizeof copy->root);
     snprintf(copy->data_dir, sizeof copy->data_dir, "%s/data", copy->root);
     snprintf(copy->log_path, sizeof copy->log_path, "%s/node.log", copy->root);
     assert_int_equal(mkdir(copy->root, 0700), 0);
     assert_int_equal(mkdir(copy->data_dir, 0700), 0);
-    char from[PATH_MAX_BYTES], to[PATH_MAX_BYTES];
+    char from[MC_TEST_WALLET_PATH_MAX], to[MC_TEST_WALLET_PATH_MAX];
     const char *files[] = {"data.mdb", "node.key"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(from, sizeof from, "%s/%s", f->node.data_dir, files[i]);
@@ -487,12 +298,13 @@ static void history_first_half(tamper_fixture *f)
     open_account(f, "carol", "member");
     open_account(f, "shop", "business");
     open_account(f, "fund", "commons"); /* run by its own key */
-    json_t *o = wallet_json(f, "alice", 0, "pay", "bob", "12.50", "bread and butter", NULL);
-    f->plain_height = jint(o, "height");
-    wallet_json(f, "bob", 0, "pay", "carol", "3", "eggs", NULL);
+    json_t *o = mc_test_wallet_json(&f->wallet, "alice", 0, "pay", "bob", "12.50",
+                                    "bread and butter", NULL);
+    f->plain_height = mc_test_json_int(o, "height");
+    mc_test_wallet_json(&f->wallet, "bob", 0, "pay", "carol", "3", "eggs", NULL);
     f->early_size = take_checkpoint(f, "alice");
     assert_int_equal(f->early_size, (uint64_t)f->plain_height + 1);
-    char path[PATH_MAX_BYTES];
+    char path[MC_TEST_WALLET_PATH_MAX];
     remembered_path(f, "alice", path, sizeof path);
     copy_file(path, f->early_cp);
 }
@@ -500,25 +312,27 @@ static void history_first_half(tamper_fixture *f)
 /* A payment request, a cheque, the commons and its round. */
 static void history_second_half(tamper_fixture *f)
 {
-    char id[ID_HEX_LEN + 1], cheque[PATH_MAX_BYTES];
-    json_t *o = wallet_json(f, "carol", 0, "request", "alice", "4", "for the jam", NULL);
-    snprintf(id, sizeof id, "%s", jstr(o, "request_id"));
-    o = wallet_json(f, "alice", 0, "accept", id, NULL);
-    f->request_height = jint(o, "height");
-    path_in(f, "lunch.cheque", cheque, sizeof cheque);
-    wallet_json(f, "alice", 0, "cheque", "carol", "2", "lunch", "--out", cheque, NULL);
-    o = wallet_json(f, "carol", 0, "redeem", cheque, NULL);
-    f->cheque_height = jint(o, "height");
-    wallet_json(f, "shop", 0, "pay", "fund", "20", "--reciprocity", NULL);
-    o = wallet_json(f, "carol", 0, "contribute", "fund", "--points", "2", "--description",
-                    "the fund's accounts", NULL);
-    snprintf(id, sizeof id, "%s", jstr(o, "contribution_id"));
-    wallet_json(f, "fund", 0, "approve", id, NULL);
-    o = wallet_json(f, "fund", 0, "distribute", "fund", "--share", "50%", NULL);
-    f->round_height = jint(o, "height");
-    wallet_json(f, "bob", 0, "pay", "alice", "1", "thanks", NULL);
+    char id[MC_TEST_TX_ID_HEX_LEN + 1], cheque[MC_TEST_WALLET_PATH_MAX];
+    json_t *o =
+        mc_test_wallet_json(&f->wallet, "carol", 0, "request", "alice", "4", "for the jam", NULL);
+    snprintf(id, sizeof id, "%s", mc_test_json_string(o, "request_id"));
+    o = mc_test_wallet_json(&f->wallet, "alice", 0, "accept", id, NULL);
+    f->request_height = mc_test_json_int(o, "height");
+    mc_test_wallet_path(&f->wallet, "lunch.cheque", cheque, sizeof cheque);
+    mc_test_wallet_json(&f->wallet, "alice", 0, "cheque", "carol", "2", "lunch", "--out", cheque,
+                        NULL);
+    o = mc_test_wallet_json(&f->wallet, "carol", 0, "redeem", cheque, NULL);
+    f->cheque_height = mc_test_json_int(o, "height");
+    mc_test_wallet_json(&f->wallet, "shop", 0, "pay", "fund", "20", "--reciprocity", NULL);
+    o = mc_test_wallet_json(&f->wallet, "carol", 0, "contribute", "fund", "--points", "2",
+                            "--description", "the fund's accounts", NULL);
+    snprintf(id, sizeof id, "%s", mc_test_json_string(o, "contribution_id"));
+    mc_test_wallet_json(&f->wallet, "fund", 0, "approve", id, NULL);
+    o = mc_test_wallet_json(&f->wallet, "fund", 0, "distribute", "fund", "--share", "50%", NULL);
+    f->round_height = mc_test_json_int(o, "height");
+    mc_test_wallet_json(&f->wallet, "bob", 0, "pay", "alice", "1", "thanks", NULL);
     f->entries = take_checkpoint(f, "alice"); /* extends the early one */
-    char path[PATH_MAX_BYTES];
+    char path[MC_TEST_WALLET_PATH_MAX];
     remembered_path(f, "alice", path, sizeof path);
     copy_file(path, f->final_cp);
 }
@@ -528,19 +342,17 @@ static void history_second_half(tamper_fixture *f)
 static void grow_fork(tamper_fixture *f, mc_test_node *fork)
 {
     mc_test_node_start(fork, NULL);
-    char key[KEY_HEX_LEN + 1];
-    wallet(f, "mallory", "init", "mallory", "--no-passphrase", NULL);
-    expect_words(f, 0, NULL);
-    key_of(f, "mallory", key);
+    char key[MC_TEST_KEY_HEX_LEN + 1];
+    mc_test_wallet_identity(&f->wallet, "mallory", key);
     json_t *o = wallet_json_at(f, fork->address, "steward", 0, "open", "mallory", key, NULL);
-    assert_int_equal(jint(o, "height"), (int64_t)f->early_size + 1);
+    assert_int_equal(mc_test_json_int(o, "height"), (int64_t)f->early_size + 1);
     mc_client *c = mc_test_node_client(fork);
     char text[MC_CHECKPOINT_TEXT_MAX];
     size_t len = 0;
     assert_int_equal(mc_client_checkpoint(c, 0, text, &len), MC_ERR_OK);
     mc_client_close(c);
     write_parts(f->fork_cp, (const uint8_t *)text, len, NULL);
-    stop_node(fork);
+    mc_test_node_stop_clean(fork);
 }
 
 /* Another ledger (its own genesis and node key), exported. */
@@ -557,7 +369,7 @@ static void make_other_ledger(tamper_fixture *f)
     assert_int_equal(mc_client_checkpoint(c, 0, text, &len), MC_ERR_OK);
     mc_client_close(c);
     write_parts(f->other_cp, (const uint8_t *)text, len, NULL);
-    stop_node(other);
+    mc_test_node_stop_clean(other);
     mc_test_node_destroy(other);
     memset(other, 0, sizeof *other);
 }
@@ -591,21 +403,22 @@ static int group_setup_history(void **state)
 {
     tamper_fixture *f = fixture_new();
     *state = f;
-    path_in(f, "wallet.mcx", f->wallet_export, sizeof f->wallet_export);
-    path_in(f, "node.mcx", f->node_export, sizeof f->node_export);
-    path_in(f, "early.cp", f->early_cp, sizeof f->early_cp);
-    path_in(f, "final.cp", f->final_cp, sizeof f->final_cp);
-    path_in(f, "fork.cp", f->fork_cp, sizeof f->fork_cp);
-    path_in(f, "other.mcx", f->other_export, sizeof f->other_export);
-    path_in(f, "other.cp", f->other_cp, sizeof f->other_cp);
+    mc_test_wallet_path(&f->wallet, "wallet.mcx", f->wallet_export, sizeof f->wallet_export);
+    mc_test_wallet_path(&f->wallet, "node.mcx", f->node_export, sizeof f->node_export);
+    mc_test_wallet_path(&f->wallet, "early.cp", f->early_cp, sizeof f->early_cp);
+    mc_test_wallet_path(&f->wallet, "final.cp", f->final_cp, sizeof f->final_cp);
+    mc_test_wallet_path(&f->wallet, "fork.cp", f->fork_cp, sizeof f->fork_cp);
+    mc_test_wallet_path(&f->wallet, "other.mcx", f->other_export, sizeof f->other_export);
+    mc_test_wallet_path(&f->wallet, "other.cp", f->other_cp, sizeof f->other_cp);
     history_first_half(f);
-    stop_node(&f->node);
+    mc_test_node_stop_clean(&f->node);
     copy_node_data(f, &f->fork);
     mc_test_node_start(&f->node, NULL);
     history_second_half(f);
-    json_t *o = wallet_json(f, "steward", 0, "audit", "export", "--out", f->wallet_export, NULL);
-    assert_int_equal(jint(o, "entries"), (int64_t)f->entries);
-    stop_node(&f->node);
+    json_t *o = mc_test_wallet_json(&f->wallet, "steward", 0, "audit", "export", "--out",
+                                    f->wallet_export, NULL);
+    assert_int_equal(mc_test_json_int(o, "entries"), (int64_t)f->entries);
+    mc_test_node_stop_clean(&f->node);
     mcnode(f, "export", f->node.data_dir, f->node_export);
     grow_fork(f, &f->fork);
     mc_test_node_destroy(&f->fork);
@@ -627,13 +440,13 @@ static void test_exports_agree(void **state)
 {
     tamper_fixture *f = *state;
     audit(f, f->wallet_export, NULL);
-    expect_words(f, 0, "verifies: every signature");
+    mc_test_wallet_expect(&f->wallet, 0, "verifies: every signature");
     audit(f, f->node_export, "--ledger-id", f->ledger_hex, NULL);
-    expect_words(f, 0, "verifies: every signature");
+    mc_test_wallet_expect(&f->wallet, 0, "verifies: every signature");
     char words[128];
     snprintf(words, sizeof words, "entries     %llu, signed by %llu checkpoints",
              (unsigned long long)f->entries, (unsigned long long)f->entries + 1);
-    expect_words(f, 0, words);
+    mc_test_wallet_expect(&f->wallet, 0, words);
 
     /* The node's export = the wallet's with the node's checkpoint of the
      * empty log (signed when it first started) right after the genesis:
@@ -660,7 +473,7 @@ typedef struct flip_job {
 typedef struct flip_slot {
     pid_t pid; /* 0: free */
     int fd;
-    char path[PATH_MAX_BYTES];
+    char path[MC_TEST_WALLET_PATH_MAX];
     char out[FLIP_OUT_MAX];
     size_t out_len;
     flip_job job;
@@ -812,10 +625,7 @@ static void flip_finish(flip_run *fr, flip_slot *s, bool timed_out)
     s->pid = 0;
     s->out[s->out_len] = '\0';
     const char *why = "it ran too long";
-    bool sanitizer = false;
-    for (size_t i = 0; i < sizeof sanitizer_marks / sizeof sanitizer_marks[0]; i++) {
-        sanitizer = sanitizer || strstr(s->out, sanitizer_marks[i]) != NULL;
-    }
+    bool sanitizer = mc_test_has_sanitizer_report(s->out);
     if (timed_out || sanitizer || !verdict_ok(&fr->f->map, s->job.pos, status, s->out, &why)) {
         flip_note_failure(fr, s, status, sanitizer ? "a sanitizer report" : why);
     }
@@ -870,7 +680,7 @@ static void flip_all(tamper_fixture *f, const flip_job *jobs, size_t n_jobs)
     for (size_t i = 0; i < FLIP_SLOTS; i++) {
         char name[32];
         snprintf(name, sizeof name, "flip-%zu.mcx", i);
-        path_in(f, name, fr->slots[i].path, sizeof fr->slots[i].path);
+        mc_test_wallet_path(&f->wallet, name, fr->slots[i].path, sizeof fr->slots[i].path);
     }
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -1001,12 +811,13 @@ static void truncated(tamper_fixture *f, const char *file, size_t at)
     bool after_checkpoint = r != NULL && r->kind == 'C' && r->offset + r->len == at;
     audit(f, file, NULL);
     if (!after_checkpoint) {
-        expect_words(f, 1, "FAILED ");
+        mc_test_wallet_expect(&f->wallet, 1, "FAILED ");
         return;
     }
-    expect_words(f, 0, "verifies");
+    mc_test_wallet_expect(&f->wallet, 0, "verifies");
     audit(f, file, "--checkpoint", f->final_cp, NULL);
-    expect_words(f, 1, "FAILED against the trusted checkpoint: the export ends at height");
+    mc_test_wallet_expect(&f->wallet, 1,
+                          "FAILED against the trusted checkpoint: the export ends at height");
 }
 
 static void check_truncations(tamper_fixture *f, const char *file)
@@ -1029,7 +840,7 @@ static void check_truncations(tamper_fixture *f, const char *file)
         truncated(f, file, r->offset + 5 + (r->len - 5) / 2);
     }
     audit(f, f->node_export, "--checkpoint", f->final_cp, NULL);
-    expect_words(f, 0, "given with --checkpoint is part of this history");
+    mc_test_wallet_expect(&f->wallet, 0, "given with --checkpoint is part of this history");
 }
 
 /* The export with records [a, b) replaced by `mid` (mid_len bytes). */
@@ -1051,13 +862,13 @@ static void check_dropped_and_swapped(tamper_fixture *f, const char *file)
 
     splice(f, file, e->offset, e->offset + e->len, NULL, 0); /* entry k dropped */
     audit(f, file, NULL);
-    expect_words(f, 1, "FAILED in the checkpoint of size");
+    mc_test_wallet_expect(&f->wallet, 1, "FAILED in the checkpoint of size");
     splice(f, file, e->offset, c->offset + c->len, NULL, 0); /* and its checkpoint */
     audit(f, file, NULL);
     char words[96];
     snprintf(words, sizeof words, "FAILED at height %llu", (unsigned long long)k);
-    expect_words(f, 1, words);
-    expect_words(f, 1, "where");
+    mc_test_wallet_expect(&f->wallet, 1, words);
+    mc_test_wallet_expect(&f->wallet, 1, "where");
 
     size_t len = e2->len + c->len + e->len; /* entries k and k + 1 swapped */
     uint8_t *mid = malloc(len + c2->len);
@@ -1067,12 +878,12 @@ static void check_dropped_and_swapped(tamper_fixture *f, const char *file)
     memcpy(mid + e2->len + c->len, m->bytes + e->offset, e->len);
     splice(f, file, e->offset, e2->offset + e2->len, mid, len);
     audit(f, file, NULL);
-    expect_words(f, 1, words);
+    mc_test_wallet_expect(&f->wallet, 1, words);
     memcpy(mid, m->bytes + e2->offset, e2->len + c2->len); /* with their checkpoints */
     memcpy(mid + e2->len + c2->len, m->bytes + e->offset, e->len + c->len);
     splice(f, file, e->offset, c2->offset + c2->len, mid, e->len + c->len + e2->len + c2->len);
     audit(f, file, NULL);
-    expect_words(f, 1, words);
+    mc_test_wallet_expect(&f->wallet, 1, words);
     free(mid);
 }
 
@@ -1085,13 +896,13 @@ static void check_duplicates(tamper_fixture *f, const char *file)
     snprintf(words, sizeof words, "FAILED at height %llu", (unsigned long long)k + 1);
     splice(f, file, e->offset, e->offset, m->bytes + e->offset, e->len); /* E E C */
     audit(f, file, NULL);
-    expect_words(f, 1, words);
+    mc_test_wallet_expect(&f->wallet, 1, words);
     splice(f, file, c->offset + c->len, c->offset + c->len, m->bytes + e->offset, e->len);
     audit(f, file, NULL); /* E C E */
-    expect_words(f, 1, words);
+    mc_test_wallet_expect(&f->wallet, 1, words);
     splice(f, file, g->offset + g->len, g->offset + g->len, m->bytes + g->offset, g->len); /* G G */
     audit(f, file, NULL);
-    expect_words(f, 1, "a second genesis record");
+    mc_test_wallet_expect(&f->wallet, 1, "a second genesis record");
 }
 
 /* A checkpoint record repeated: the store holds one checkpoint per size and
@@ -1108,7 +919,7 @@ static void check_duplicate_checkpoints(tamper_fixture *f, const char *file)
         char words[96];
         snprintf(words, sizeof words, "FAILED in the checkpoint of size %llu",
                  (unsigned long long)sizes[i]);
-        expect_words(f, 1, words);
+        mc_test_wallet_expect(&f->wallet, 1, words);
     }
 }
 
@@ -1121,21 +932,21 @@ static void check_trailing(tamper_fixture *f, const char *file)
     audit(f, file, NULL);
     char words[96];
     snprintf(words, sizeof words, "FAILED at byte offset %zu:", m->len);
-    expect_words(f, 1, words);
+    mc_test_wallet_expect(&f->wallet, 1, words);
     write_parts(file, m->bytes, m->len, zero, sizeof zero, NULL);
     audit(f, file, NULL);
-    expect_words(f, 1, words);
+    mc_test_wallet_expect(&f->wallet, 1, words);
     write_parts(file, m->bytes, m->len, m->bytes + e1->offset, e1->len, NULL); /* entry 1 again */
     audit(f, file, NULL);
     snprintf(words, sizeof words, "FAILED at height %llu", (unsigned long long)f->entries + 1);
-    expect_words(f, 1, words);
+    mc_test_wallet_expect(&f->wallet, 1, words);
 }
 
 static void test_structure(void **state)
 {
     tamper_fixture *f = *state;
-    char file[PATH_MAX_BYTES];
-    path_in(f, "structure.mcx", file, sizeof file);
+    char file[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "structure.mcx", file, sizeof file);
     check_truncations(f, file);
     check_dropped_and_swapped(f, file);
     check_trailing(f, file);
@@ -1173,13 +984,13 @@ static size_t sign_with_other_key(const char *from, const char *to,
 static void check_ledger_ids(tamper_fixture *f)
 {
     audit(f, f->other_export, NULL);
-    expect_words(f, 0, "verifies");
+    mc_test_wallet_expect(&f->wallet, 0, "verifies");
     audit(f, f->other_export, "--ledger-id", f->ledger_hex, NULL);
-    expect_words(f, 1, "FAILED in the genesis: its ledger id is");
+    mc_test_wallet_expect(&f->wallet, 1, "FAILED in the genesis: its ledger id is");
     audit(f, f->node_export, "--ledger-id", f->other_ledger_hex, NULL);
-    expect_words(f, 1, "FAILED in the genesis: its ledger id is");
+    mc_test_wallet_expect(&f->wallet, 1, "FAILED in the genesis: its ledger id is");
     audit(f, f->wallet_export, "--ledger-id", f->ledger_hex, NULL);
-    expect_words(f, 0, "verifies");
+    mc_test_wallet_expect(&f->wallet, 0, "verifies");
 }
 
 static void check_trusted(tamper_fixture *f)
@@ -1187,23 +998,25 @@ static void check_trusted(tamper_fixture *f)
     const char *exports[] = {f->node_export, f->wallet_export};
     for (size_t i = 0; i < 2; i++) {
         audit(f, exports[i], "--checkpoint", f->early_cp, NULL);
-        expect_words(f, 0, "given with --checkpoint is part of this history");
+        mc_test_wallet_expect(&f->wallet, 0, "given with --checkpoint is part of this history");
         audit(f, exports[i], "--checkpoint", f->final_cp, NULL);
-        expect_words(f, 0, "given with --checkpoint is part of this history");
+        mc_test_wallet_expect(&f->wallet, 0, "given with --checkpoint is part of this history");
         audit(f, exports[i], "--checkpoint", f->fork_cp, NULL);
-        expect_words(f, 1, "FAILED against the trusted checkpoint: ");
-        expect_words(f, 1, "the history was rewritten");
+        mc_test_wallet_expect(&f->wallet, 1, "FAILED against the trusted checkpoint: ");
+        mc_test_wallet_expect(&f->wallet, 1, "the history was rewritten");
         audit(f, exports[i], "--checkpoint", f->other_cp, NULL);
-        expect_words(f, 1, "FAILED against the trusted checkpoint: ");
+        mc_test_wallet_expect(&f->wallet, 1, "FAILED against the trusted checkpoint: ");
     }
-    char other[PATH_MAX_BYTES], text[MC_CHECKPOINT_TEXT_MAX];
-    path_in(f, "other-key.cp", other, sizeof other);
+    char other[MC_TEST_WALLET_PATH_MAX], text[MC_CHECKPOINT_TEXT_MAX];
+    mc_test_wallet_path(&f->wallet, "other-key.cp", other, sizeof other);
     sign_with_other_key(f->final_cp, other, text);
     audit(f, f->node_export, "--checkpoint", other, NULL);
-    expect_words(f, 1, "is not a checkpoint signed by the node key the genesis names");
+    mc_test_wallet_expect(&f->wallet, 1,
+                          "is not a checkpoint signed by the node key the genesis names");
     sign_with_other_key(f->early_cp, other, text);
     audit(f, f->node_export, "--checkpoint", other, NULL);
-    expect_words(f, 1, "is not a checkpoint signed by the node key the genesis names");
+    mc_test_wallet_expect(&f->wallet, 1,
+                          "is not a checkpoint signed by the node key the genesis names");
 }
 
 /* The export with the checkpoint record of `size` replaced by the same
@@ -1212,9 +1025,10 @@ static void replaced_checkpoint_record(tamper_fixture *f, uint64_t size)
 {
     const export_map *m = &f->map;
     const record *c = find_record(m, 'C', size);
-    char cp_file[PATH_MAX_BYTES], file[PATH_MAX_BYTES], text[MC_CHECKPOINT_TEXT_MAX];
-    path_in(f, "record.cp", cp_file, sizeof cp_file);
-    path_in(f, "replaced.mcx", file, sizeof file);
+    char cp_file[MC_TEST_WALLET_PATH_MAX], file[MC_TEST_WALLET_PATH_MAX];
+    char text[MC_CHECKPOINT_TEXT_MAX];
+    mc_test_wallet_path(&f->wallet, "record.cp", cp_file, sizeof cp_file);
+    mc_test_wallet_path(&f->wallet, "replaced.mcx", file, sizeof file);
     write_parts(cp_file, m->bytes + c->offset + 5, c->len - 5, NULL);
     size_t len = sign_with_other_key(cp_file, cp_file, text);
     assert_int_equal(len, c->len - 5);
@@ -1223,8 +1037,9 @@ static void replaced_checkpoint_record(tamper_fixture *f, uint64_t size)
     char words[128];
     snprintf(words, sizeof words, "FAILED in the checkpoint of size %llu",
              (unsigned long long)size);
-    expect_words(f, 1, words);
-    expect_words(f, 1, "its signature does not verify with the node key the genesis names");
+    mc_test_wallet_expect(&f->wallet, 1, words);
+    mc_test_wallet_expect(&f->wallet, 1,
+                          "its signature does not verify with the node key the genesis names");
 }
 
 static void test_ledgers_and_checkpoints(void **state)
@@ -1249,14 +1064,14 @@ static int setup_rewrite(void **state)
 static void expect_rewritten(tamper_fixture *f, const char *who, const uint8_t *kept,
                              size_t kept_len)
 {
-    wallet(f, who, "checkpoint", NULL);
-    expect_words(f, 1, "!!! HISTORY REWRITTEN !!!");
-    expect_words(f, 1, "(HISTORY_REWRITTEN)");
-    expect_words(f, 1, "does not contain the tree of");
-    json_t *o = wallet_json(f, who, 1, "checkpoint", NULL);
-    assert_error(o, "HISTORY_REWRITTEN");
-    assert_memory_equal(jstr(o, "remembered"), kept, kept_len);
-    char path[PATH_MAX_BYTES];
+    mc_test_wallet_run(&f->wallet, who, "checkpoint", NULL);
+    mc_test_wallet_expect(&f->wallet, 1, "!!! HISTORY REWRITTEN !!!");
+    mc_test_wallet_expect(&f->wallet, 1, "(HISTORY_REWRITTEN)");
+    mc_test_wallet_expect(&f->wallet, 1, "does not contain the tree of");
+    json_t *o = mc_test_wallet_json(&f->wallet, who, 1, "checkpoint", NULL);
+    mc_test_json_assert_error(o, "HISTORY_REWRITTEN");
+    assert_memory_equal(mc_test_json_string(o, "remembered"), kept, kept_len);
+    char path[MC_TEST_WALLET_PATH_MAX];
     remembered_path(f, who, path, sizeof path);
     size_t len = 0;
     uint8_t *now = read_file(path, &len);
@@ -1278,81 +1093,87 @@ static int rewrite_tool(tamper_fixture *f, const char *height, const char *memo,
                           "--signer-key",
                           key,
                           NULL};
-    return run(f, argv);
+    return mc_test_wallet_exec(&f->wallet, argv, NULL);
 }
 
 /* The node (stopped) rewrites the transfer at `height`: "for the garden",
  * signed again by alice, the tree and every later checkpoint rebuilt and
  * signed by the node key. Locally nothing shows: mcnode check passes. The
  * new transaction id into `new_id`. */
-static void rewrite_past(tamper_fixture *f, const char *height, char new_id[ID_HEX_LEN + 1])
+static void rewrite_past(tamper_fixture *f, const char *height,
+                         char new_id[MC_TEST_TX_ID_HEX_LEN + 1])
 {
-    char alice[PATH_MAX_BYTES], bob[PATH_MAX_BYTES];
-    path_in(f, "alice.seed", alice, sizeof alice);
-    path_in(f, "bob.seed", bob, sizeof bob);
+    char alice[MC_TEST_WALLET_PATH_MAX], bob[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "alice.seed", alice, sizeof alice);
+    mc_test_wallet_path(&f->wallet, "bob.seed", bob, sizeof bob);
     seed_file_of(f, "alice", alice);
     seed_file_of(f, "bob", bob);
     /* What the tool refuses, writing nothing. */
     assert_int_equal(rewrite_tool(f, height, "x", bob), 1); /* not the payer's key */
-    expect_words(f, 1, "not signed by the --signer-key");
+    mc_test_wallet_expect(&f->wallet, 1, "not signed by the --signer-key");
     assert_int_equal(rewrite_tool(f, "1", "x", alice), 1); /* an account's opening */
-    expect_words(f, 1, "not a plain transfer");
+    mc_test_wallet_expect(&f->wallet, 1, "not a plain transfer");
     assert_int_equal(rewrite_tool(f, "99", "x", alice), 1);
-    expect_words(f, 1, "no entry at that height");
+    mc_test_wallet_expect(&f->wallet, 1, "no entry at that height");
     assert_int_equal(rewrite_tool(f, "0", "x", alice), 2);
     mcnode(f, "check", f->node.data_dir, NULL);
 
     rewrite_tool(f, height, "for the garden", alice);
-    expect_words(f, 0, "checkpoints re-signed by the node key");
-    const char *at = strstr(f->out, "new tx id ");
+    mc_test_wallet_expect(&f->wallet, 0, "checkpoints re-signed by the node key");
+    const char *at = strstr(f->wallet.out, "new tx id ");
     assert_non_null(at);
-    memcpy(new_id, at + 10, ID_HEX_LEN);
-    new_id[ID_HEX_LEN] = '\0';
+    memcpy(new_id, at + 10, MC_TEST_TX_ID_HEX_LEN);
+    new_id[MC_TEST_TX_ID_HEX_LEN] = '\0';
     mcnode(f, "check", f->node.data_dir, NULL);
 }
 
 static void test_rewritten_history(void **state)
 {
     tamper_fixture *f = *state;
-    char rent_id[ID_HEX_LEN + 1], new_id[ID_HEX_LEN + 1], height[24];
-    char path[PATH_MAX_BYTES], export_file[PATH_MAX_BYTES];
+    char rent_id[MC_TEST_TX_ID_HEX_LEN + 1], new_id[MC_TEST_TX_ID_HEX_LEN + 1], height[24];
+    char path[MC_TEST_WALLET_PATH_MAX], export_file[MC_TEST_WALLET_PATH_MAX];
     open_account(f, "alice", "member");
     open_account(f, "bob", "member");
-    json_t *o = wallet_json(f, "alice", 0, "pay", "bob", "40", "rent for May", NULL);
-    snprintf(rent_id, sizeof rent_id, "%s", jstr(o, "tx_id"));
-    snprintf(height, sizeof height, "%lld", (long long)jint(o, "height"));
-    wallet_json(f, "bob", 0, "pay", "alice", "5", "change", NULL);
-    wallet_json(f, "alice", 0, "pay", "bob", "1", "tip", NULL);
+    json_t *o =
+        mc_test_wallet_json(&f->wallet, "alice", 0, "pay", "bob", "40", "rent for May", NULL);
+    snprintf(rent_id, sizeof rent_id, "%s", mc_test_json_string(o, "tx_id"));
+    snprintf(height, sizeof height, "%lld", (long long)mc_test_json_int(o, "height"));
+    mc_test_wallet_json(&f->wallet, "bob", 0, "pay", "alice", "5", "change", NULL);
+    mc_test_wallet_json(&f->wallet, "alice", 0, "pay", "bob", "1", "tip", NULL);
     uint64_t size = take_checkpoint(f, "alice");
-    wallet(f, "alice", "proof", rent_id, NULL);
-    expect_words(f, 0, "is in the log of");
+    mc_test_wallet_run(&f->wallet, "alice", "proof", rent_id, NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "is in the log of");
     remembered_path(f, "alice", path, sizeof path);
     size_t kept_len = 0;
     uint8_t *kept = read_file(path, &kept_len);
 
-    stop_node(&f->node);
+    mc_test_node_stop_clean(&f->node);
     rewrite_past(f, height, new_id);
     mc_test_node_start(&f->node, NULL);
     expect_rewritten(f, "alice", kept, kept_len); /* the same size, another root */
-    wallet_json(f, "bob", 0, "pay", "alice", "2", "after", NULL);
-    path_in(f, "after.mcx", export_file, sizeof export_file);
-    wallet_json(f, "steward", 0, "audit", "export", "--out", export_file, NULL);
+    mc_test_wallet_json(&f->wallet, "bob", 0, "pay", "alice", "2", "after", NULL);
+    mc_test_wallet_path(&f->wallet, "after.mcx", export_file, sizeof export_file);
+    mc_test_wallet_json(&f->wallet, "steward", 0, "audit", "export", "--out", export_file, NULL);
     audit(f, export_file, NULL);
-    expect_words(f, 0, "verifies"); /* self-consistent: only an old checkpoint tells */
+    /* Self-consistent: only an old checkpoint tells. */
+    mc_test_wallet_expect(&f->wallet, 0, "verifies");
     assert_int_equal(take_checkpoint(f, "bob"), size + 1); /* bob remembered nothing */
-    wallet(f, "bob", "proof", new_id, NULL);
-    expect_words(f, 0, "is in the log of"); /* to bob, the forged entry is proven */
+    mc_test_wallet_run(&f->wallet, "bob", "proof", new_id, NULL);
+    mc_test_wallet_expect(&f->wallet, 0,
+                          "is in the log of"); /* to bob, the forged entry is proven */
 
     /* alice remembered the checkpoint of `size` entries: the log of size + 1
      * does not extend it. */
     expect_rewritten(f, "alice", kept, kept_len);
-    assert_error(wallet_json(f, "alice", 1, "proof", rent_id, NULL), "HISTORY_REWRITTEN");
-    assert_error(wallet_json(f, "alice", 1, "proof", new_id, NULL), "HISTORY_REWRITTEN");
-    wallet(f, "alice", "proof", rent_id, NULL);
-    expect_words(f, 1, "HISTORY REWRITTEN");
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "alice", 1, "proof", rent_id, NULL),
+                              "HISTORY_REWRITTEN");
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "alice", 1, "proof", new_id, NULL),
+                              "HISTORY_REWRITTEN");
+    mc_test_wallet_run(&f->wallet, "alice", "proof", rent_id, NULL);
+    mc_test_wallet_expect(&f->wallet, 1, "HISTORY REWRITTEN");
     audit(f, export_file, "--checkpoint", path, NULL);
-    expect_words(f, 1, "FAILED against the trusted checkpoint: ");
-    expect_words(f, 1, "the history was rewritten");
+    mc_test_wallet_expect(&f->wallet, 1, "FAILED against the trusted checkpoint: ");
+    mc_test_wallet_expect(&f->wallet, 1, "the history was rewritten");
     free(kept);
 }
 

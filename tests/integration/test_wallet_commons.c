@@ -38,31 +38,20 @@
  *   hours and bob's 1.00: pro rata floor(10000 * 400 / 900) = 4444 and 1111;
  *   alice and carol are held at 3000 (67%), the 4000 left would all go to
  *   bob, who is held at 3000 too (270%); 1000 stays in the garden. */
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
 #include <jansson.h>
-#include <netinet/in.h>
 #include <sodium.h>
 
 #include "fixture.h"
+#include "json_path.h"
 #include "mc/error.h"
 #include "node_harness.h"
+#include "wallet_run.h"
 
-#define WALLET_OUT_MAX (64u * 1024u)
-#define WALLET_RUN_TIMEOUT_MS 30000
-#define WALLET_ARGV_MAX 32u
-#define WALLET_PATH_MAX 1024u
-#define WALLET_CMDLINE_MAX 1024u
-#define KEY_HEX_LEN (2u * MC_PUBLIC_KEY_BYTES)
-#define TX_ID_HEX_LEN (2u * MC_TX_ID_BYTES)
-#define NODE_LOG_MAX (1u << 20)
 #define PREFIX_DIGITS 10u /* contribution id digits given with --commons */
 
 /* The figures of the header comment. */
@@ -77,229 +66,36 @@
 #define ROUND2_PRO_RATA_4H 4444
 #define ROUND2_PRO_RATA_1H 1111
 
-static const char *const sanitizer_marks[] = {
-    "ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "ERROR: ThreadSanitizer"};
-
 typedef struct wallet_fixture {
     mc_test_node node;
-    char root[512];                    /* the wallets: ROOT/NAME; removed by teardown */
-    char steward_key[KEY_HEX_LEN + 1]; /* the "steward" identity's key, a node steward */
-    char out[WALLET_OUT_MAX];          /* the last run's stdout and stderr */
-    char cmdline[WALLET_CMDLINE_MAX];  /* the last run's arguments, for messages */
-    int status;                        /* the last run's exit status */
-    json_t *answer;                    /* the last --json answer; freed by the next run */
+    mc_test_wallet wallet;                     /* the wallets: ROOT/NAME, and the last run */
+    char steward_key[MC_TEST_KEY_HEX_LEN + 1]; /* the "steward" identity's key, a node steward */
 } wallet_fixture;
 
-/* ---- running the wallet (as tests/integration/test_wallet.c) ---------------- */
-
-static void check_sanitizers(const char *what, const char *text)
-{
-    for (size_t i = 0; i < sizeof sanitizer_marks / sizeof sanitizer_marks[0]; i++) {
-        if (strstr(text, sanitizer_marks[i]) != NULL) {
-            fprintf(stderr, "%s: a sanitizer report:\n%s\n", what, text);
-            fail();
-        }
-    }
-}
-
-static void note_cmdline(wallet_fixture *f, const char *const *argv)
-{
-    size_t len = 0;
-    f->cmdline[0] = '\0';
-    for (size_t i = 1; argv[i] != NULL && len < sizeof f->cmdline; i++) {
-        int n =
-            snprintf(f->cmdline + len, sizeof f->cmdline - len, "%s%s", i > 1 ? " " : "", argv[i]);
-        len += n > 0 ? (size_t)n : 0;
-    }
-}
-
-/* mcwallet --node NODE --wallet ROOT/who [--json] ARGS... (NULL-terminated
- * in `ap`). The output lands in f->out; returns the exit status. */
-static int run_wallet(wallet_fixture *f, const char *who, bool json, va_list ap)
-{
-    const char *argv[WALLET_ARGV_MAX + 1];
-    char dir[WALLET_PATH_MAX];
-    size_t a = 0;
-    snprintf(dir, sizeof dir, "%s/%s", f->root, who);
-    argv[a++] = mc_test_bin("MC_WALLET_BIN");
-    if (f->node.address[0] != '\0') {
-        argv[a++] = "--node";
-        argv[a++] = f->node.address;
-    }
-    argv[a++] = "--wallet";
-    argv[a++] = dir;
-    if (json) {
-        argv[a++] = "--json";
-    }
-    for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *)) {
-        assert_true(a < WALLET_ARGV_MAX);
-        argv[a++] = s;
-    }
-    argv[a] = NULL;
-    json_decref(f->answer);
-    f->answer = NULL;
-    note_cmdline(f, argv);
-    f->status = mc_test_run(argv, NULL, f->out, sizeof f->out, WALLET_RUN_TIMEOUT_MS);
-    check_sanitizers(f->cmdline, f->out);
-    if (f->status < 0) {
-        fprintf(stderr, "%s: ran past %d ms:\n%s\n", f->cmdline, WALLET_RUN_TIMEOUT_MS, f->out);
-        fail();
-    }
-    return f->status;
-}
-
-/* In words: the exit status (the output in f->out). */
-static int wallet(wallet_fixture *f, const char *who, ...)
-{
-    va_list ap;
-    va_start(ap, who);
-    int status = run_wallet(f, who, false, ap);
-    va_end(ap);
-    return status;
-}
-
-/* Assert the last run exited `expect` and said the words `text`. */
-static void expect_words(const wallet_fixture *f, int expect, const char *text)
-{
-    if (f->status != expect || (text != NULL && strstr(f->out, text) == NULL)) {
-        fprintf(stderr, "%s: exit %d (expected %d), output (expected to contain '%s'):\n%s\n",
-                f->cmdline, f->status, expect, text != NULL ? text : "", f->out);
-        fail();
-    }
-}
-
-/* The last run's output as one JSON object: "ok" as the exit says, and on
- * a failure an "error" with a code, its name and a message. */
-static json_t *parse_answer(wallet_fixture *f, int expect)
-{
-    expect_words(f, expect, NULL);
-    json_error_t err;
-    f->answer = json_loads(f->out, 0, &err);
-    if (!json_is_object(f->answer)) {
-        fprintf(stderr, "%s: not one JSON object (%s at line %d):\n%s\n", f->cmdline, err.text,
-                err.line, f->out);
-        fail();
-    }
-    json_t *ok = json_object_get(f->answer, "ok");
-    assert_true(json_is_boolean(ok));
-    assert_int_equal(json_is_true(ok), expect == 0);
-    json_t *error = json_object_get(f->answer, "error");
-    if (expect == 0) {
-        assert_null(error);
-        return f->answer;
-    }
-    json_t *code = json_object_get(error, "code"), *name = json_object_get(error, "name");
-    assert_true(json_is_integer(code) && json_is_string(name));
-    assert_string_equal(mc_err_name((int)json_integer_value(code)), json_string_value(name));
-    return f->answer;
-}
-
-/* With --json: the answer (valid until the next run), after asserting the
- * exit status is `expect`. */
-static json_t *wallet_json(wallet_fixture *f, const char *who, int expect, ...)
-{
-    va_list ap;
-    va_start(ap, expect);
-    run_wallet(f, who, true, ap);
-    va_end(ap);
-    return parse_answer(f, expect);
-}
-
 /* ---- reading answers ------------------------------------------------------------ */
-
-/* The value at "a.b.0.c" (a number indexes an array), or NULL. */
-static json_t *jpath(json_t *o, const char *path)
-{
-    char key[64];
-    const char *p = path;
-    while (o != NULL && *p != '\0') {
-        size_t n = strcspn(p, ".");
-        assert_true(n < sizeof key);
-        memcpy(key, p, n);
-        key[n] = '\0';
-        o = json_is_array(o) ? json_array_get(o, strtoul(key, NULL, 10)) : json_object_get(o, key);
-        p += n + (p[n] == '.');
-    }
-    return o;
-}
-
-static void bad_path(json_t *o, const char *path, const char *what)
-{
-    char *text = json_dumps(o, JSON_INDENT(2));
-    fprintf(stderr, "%s is not %s in:\n%s\n", path, what, text != NULL ? text : "?");
-    free(text);
-    fail();
-}
-
-static const char *jstr(json_t *o, const char *path)
-{
-    json_t *v = jpath(o, path);
-    if (!json_is_string(v)) {
-        bad_path(o, path, "a string");
-    }
-    return json_string_value(v);
-}
-
-static int64_t jint(json_t *o, const char *path)
-{
-    json_t *v = jpath(o, path);
-    if (!json_is_integer(v)) {
-        bad_path(o, path, "an integer");
-    }
-    return (int64_t)json_integer_value(v);
-}
-
-static bool jbool(json_t *o, const char *path)
-{
-    json_t *v = jpath(o, path);
-    if (!json_is_boolean(v)) {
-        bad_path(o, path, "a boolean");
-    }
-    return json_is_true(v);
-}
-
-static void assert_error(json_t *o, const char *name)
-{
-    if (strcmp(jstr(o, "error.name"), name) != 0) {
-        bad_path(o, "error.name", name);
-    }
-}
 
 /* The element of the array `list` whose `key` (a path) is the string
  * `value`; fails when there is none. */
 static json_t *find_by(json_t *list, const char *key, const char *value)
 {
     for (size_t i = 0; i < json_array_size(list); i++) {
-        json_t *v = jpath(json_array_get(list, i), key);
+        json_t *v = mc_test_json_at(json_array_get(list, i), key);
         if (json_is_string(v) && strcmp(json_string_value(v), value) == 0) {
             return json_array_get(list, i);
         }
     }
-    bad_path(list, key, value);
+    mc_test_json_fail(list, key, value);
     return NULL;
 }
 
 /* What a round (JSON) paid `handle`, in minor units. */
 static int64_t payout(json_t *round, const char *handle)
 {
-    return jint(find_by(jpath(round, "payouts"), "handle", handle), "paid.minor");
+    return mc_test_json_int(find_by(mc_test_json_at(round, "payouts"), "handle", handle),
+                            "paid.minor");
 }
 
 /* ---- the community ---------------------------------------------------------------- */
-
-static void path_in(const wallet_fixture *f, const char *name, char *out, size_t len)
-{
-    snprintf(out, len, "%s/%s", f->root, name);
-}
-
-static void key_of(wallet_fixture *f, const char *who, char out[KEY_HEX_LEN + 1])
-{
-    wallet(f, who, "key", NULL);
-    expect_words(f, 0, NULL);
-    assert_true(strlen(f->out) == KEY_HEX_LEN + 1 && f->out[KEY_HEX_LEN] == '\n');
-    memcpy(out, f->out, KEY_HEX_LEN);
-    out[KEY_HEX_LEN] = '\0';
-}
 
 /* A new identity `name` (no passphrase) in its own wallet, opened by the
  * steward as a `kind` account, with the keepers k1, k2 (NULL: none) and
@@ -307,10 +103,8 @@ static void key_of(wallet_fixture *f, const char *who, char out[KEY_HEX_LEN + 1]
 static void open_account(wallet_fixture *f, const char *name, const char *kind, const char *k1,
                          const char *k2, const char *quorum)
 {
-    char key[KEY_HEX_LEN + 1];
-    wallet(f, name, "init", name, "--no-passphrase", NULL);
-    expect_words(f, 0, NULL);
-    key_of(f, name, key);
+    char key[MC_TEST_KEY_HEX_LEN + 1];
+    mc_test_wallet_identity(&f->wallet, name, key);
     const char *args[12] = {"open", name, key, "--kind", kind};
     size_t n = 5;
     if (k1 != NULL) {
@@ -325,45 +119,30 @@ static void open_account(wallet_fixture *f, const char *name, const char *kind, 
         args[n++] = "--keeper-quorum";
         args[n++] = quorum;
     }
-    json_t *o = wallet_json(f, "steward", 0, args[0], args[1], args[2], args[3], args[4], args[5],
-                            args[6], args[7], args[8], args[9], args[10], NULL);
-    assert_string_equal(jstr(o, "handle"), name);
-    assert_string_equal(jstr(o, "kind"), kind);
+    json_t *o =
+        mc_test_wallet_json(&f->wallet, "steward", 0, args[0], args[1], args[2], args[3], args[4],
+                            args[5], args[6], args[7], args[8], args[9], args[10], NULL);
+    assert_string_equal(mc_test_json_string(o, "handle"), name);
+    assert_string_equal(mc_test_json_string(o, "kind"), kind);
 }
 
 static int64_t balance(wallet_fixture *f, const char *handle)
 {
-    json_t *o = wallet_json(f, "steward", 0, "balance", handle, NULL);
-    return jint(o, "balance.minor");
+    json_t *o = mc_test_wallet_json(&f->wallet, "steward", 0, "balance", handle, NULL);
+    return mc_test_json_int(o, "balance.minor");
 }
 
 static int64_t ledger_height(wallet_fixture *f)
 {
-    return jint(wallet_json(f, "steward", 0, "info", NULL), "height");
-}
-
-/* The key pair kept (unencrypted) in `name`'s wallet. */
-static mc_keypair *wallet_keypair(const wallet_fixture *f, const char *name)
-{
-    char path[WALLET_PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s/keys/%s.key", f->root, name, name);
-    json_t *doc = json_load_file(path, 0, NULL);
-    assert_non_null(doc);
-    uint8_t seed[MC_SECRET_SEED_BYTES];
-    assert_int_equal(mc_hex_decode(jstr(doc, "seed"), seed, sizeof seed), MC_ERR_OK);
-    json_decref(doc);
-    mc_keypair *kp = NULL;
-    assert_int_equal(mc_keypair_from_seed(seed, &kp), MC_ERR_OK);
-    mc_memzero(seed, sizeof seed);
-    return kp;
+    return mc_test_json_int(mc_test_wallet_json(&f->wallet, "steward", 0, "info", NULL), "height");
 }
 
 /* The account as the node has it, through libmcclient (as a steward). */
 static mc_client_account node_account(wallet_fixture *f, const char *who)
 {
-    char hex[KEY_HEX_LEN + 1];
+    char hex[MC_TEST_KEY_HEX_LEN + 1];
     uint8_t key[MC_PUBLIC_KEY_BYTES];
-    key_of(f, who, hex);
+    mc_test_wallet_key(&f->wallet, who, hex);
     assert_int_equal(mc_hex_decode(hex, key, sizeof key), MC_ERR_OK);
     mc_client *c = mc_test_node_client(&f->node);
     assert_int_equal(mc_client_authenticate(c, f->node.stewards[0], NULL), MC_ERR_OK);
@@ -373,59 +152,13 @@ static mc_client_account node_account(wallet_fixture *f, const char *who)
     return a;
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *file = fopen(path, "w");
-    assert_non_null(file);
-    assert_int_equal(fputs(text, file) >= 0, 1);
-    assert_int_equal(fclose(file), 0);
-}
-
-static void assert_node_log_clean(const mc_test_node *n)
-{
-    FILE *log = fopen(n->log_path, "r");
-    assert_non_null(log);
-    char *text = calloc(1, NODE_LOG_MAX + 1);
-    assert_non_null(text);
-    size_t len = fread(text, 1, NODE_LOG_MAX, log);
-    fclose(log);
-    text[len] = '\0';
-    check_sanitizers("the node's log", text);
-    free(text);
-}
-
-/* SIGTERM stops the node with exit 0, and `mcnode check` (which replays
- * the log, rounds included) passes. */
-static void finish_node(wallet_fixture *f)
-{
-    assert_int_equal(mc_test_node_stop(&f->node, SIGTERM, MC_TEST_STOP_TIMEOUT_MS), 0);
-    assert_node_log_clean(&f->node);
-    const char *argv[] = {mc_test_bin("MC_NODE_BIN"), "check", "--data", f->node.data_dir, NULL};
-    char out[4096];
-    int status = mc_test_run(argv, NULL, out, sizeof out, WALLET_RUN_TIMEOUT_MS);
-    check_sanitizers("mcnode check", out);
-    if (status != 0) {
-        fprintf(stderr, "mcnode check: exit %d:\n%s\n", status, out);
-        fail();
-    }
-}
-
 static int setup(void **state)
 {
     wallet_fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    char *dir = mc_test_tmpdir();
-    snprintf(f->root, sizeof f->root, "%s", dir);
-    free(dir);
     *state = f;
-    wallet(f, "steward", "init", "steward", "--no-passphrase", NULL);
-    expect_words(f, 0, NULL);
-    key_of(f, "steward", f->steward_key);
-    /* The harness adds its own steward; either signs alone (quorum 1). */
-    const char *extra[] = {"--steward", f->steward_key, NULL};
-    mc_test_node_options o = {.quorum = 1, .visibility = "open", .extra = extra};
-    mc_test_node_init(&f->node, &o);
-    mc_test_node_start(&f->node, NULL);
+    mc_test_wallet_init(&f->wallet, 0, 0);
+    mc_test_wallet_community(&f->wallet, &f->node, "open", NULL, f->steward_key);
     return 0;
 }
 
@@ -435,16 +168,10 @@ static int teardown(void **state)
     if (f == NULL) {
         return 0;
     }
-    json_decref(f->answer);
     if (f->node.root[0] != '\0') {
         mc_test_node_destroy(&f->node);
     }
-    const char *keep = getenv("MC_TEST_KEEP");
-    if (keep != NULL && keep[0] == '1') {
-        fprintf(stderr, "MC_TEST_KEEP: leaving the wallets in %s\n", f->root);
-    } else if (f->root[0] != '\0') {
-        mc_test_rmtree(f->root);
-    }
+    mc_test_wallet_free(&f->wallet);
     free(f);
     return 0;
 }
@@ -471,9 +198,9 @@ static void open_garden(wallet_fixture *f)
  * submitted straight to the node: the ledger itself refuses it. */
 static void reciprocity_to_member_on_ledger(wallet_fixture *f)
 {
-    mc_keypair *bakery = wallet_keypair(f, "bakery");
-    char alice[KEY_HEX_LEN + 1];
-    key_of(f, "alice", alice);
+    mc_keypair *bakery = mc_test_wallet_keypair(&f->wallet, "bakery");
+    char alice[MC_TEST_KEY_HEX_LEN + 1];
+    mc_test_wallet_key(&f->wallet, "alice", alice);
     mc_body b = mc_test_body(&f->node, MC_TX_TRANSFER);
     memcpy(b.u.transfer.payer, mc_keypair_public(bakery), MC_PUBLIC_KEY_BYTES);
     assert_int_equal(mc_hex_decode(alice, b.u.transfer.payee, MC_PUBLIC_KEY_BYTES), MC_ERR_OK);
@@ -493,24 +220,27 @@ static void reciprocity_to_member_on_ledger(wallet_fixture *f)
 
 static void pay_reciprocity(wallet_fixture *f)
 {
-    json_t *o =
-        wallet_json(f, "bakery", 0, "pay", "garden", "400", "week 1", "--reciprocity", NULL);
-    assert_string_equal(jstr(o, "purpose"), "reciprocity");
-    assert_int_equal(jint(o, "balance.minor"), -40000);
-    o = wallet_json(f, "shop", 0, "pay", "--reciprocity", "garden", "200", NULL);
-    assert_string_equal(jstr(o, "purpose"), "reciprocity");
-    wallet(f, "bakery", "pay", "garden", "100", "week 2", "--reciprocity", NULL);
-    expect_words(f, 0, "paid 100.00 g to garden");
-    o = wallet_json(f, "alice", 0, "pay", "garden", "7", "seeds", NULL); /* not reciprocity */
-    assert_string_equal(jstr(o, "purpose"), "none");
+    json_t *o = mc_test_wallet_json(&f->wallet, "bakery", 0, "pay", "garden", "400", "week 1",
+                                    "--reciprocity", NULL);
+    assert_string_equal(mc_test_json_string(o, "purpose"), "reciprocity");
+    assert_int_equal(mc_test_json_int(o, "balance.minor"), -40000);
+    o = mc_test_wallet_json(&f->wallet, "shop", 0, "pay", "--reciprocity", "garden", "200", NULL);
+    assert_string_equal(mc_test_json_string(o, "purpose"), "reciprocity");
+    mc_test_wallet_run(&f->wallet, "bakery", "pay", "garden", "100", "week 2", "--reciprocity",
+                       NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "paid 100.00 g to garden");
+    /* An ordinary payment, not reciprocity. */
+    o = mc_test_wallet_json(&f->wallet, "alice", 0, "pay", "garden", "7", "seeds", NULL);
+    assert_string_equal(mc_test_json_string(o, "purpose"), "none");
     assert_int_equal(balance(f, "garden"), GARDEN_BALANCE);
 
     /* Only into a commons: refused by the wallet, and by the ledger. */
     int64_t height = ledger_height(f);
-    assert_error(wallet_json(f, "bakery", 1, "pay", "alice", "1", "--reciprocity", NULL),
-                 "PURPOSE_INVALID");
-    wallet(f, "bakery", "pay", "alice", "1", "--reciprocity", NULL);
-    expect_words(f, 1, "alice is a member account");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "bakery", 1, "pay", "alice", "1", "--reciprocity", NULL),
+        "PURPOSE_INVALID");
+    mc_test_wallet_run(&f->wallet, "bakery", "pay", "alice", "1", "--reciprocity", NULL);
+    mc_test_wallet_expect(&f->wallet, 1, "alice is a member account");
     reciprocity_to_member_on_ledger(f);
     assert_int_equal(ledger_height(f), height);
     assert_int_equal(balance(f, "alice"), -ALICE_PAID_IN);
@@ -518,98 +248,117 @@ static void pay_reciprocity(wallet_fixture *f)
 
 static void check_reciprocity(wallet_fixture *f)
 {
-    json_t *o = wallet_json(f, "alice", 0, "reciprocity", "garden", NULL);
-    assert_string_equal(jstr(o, "commons"), "garden");
-    assert_int_equal(json_array_size(jpath(o, "payers")), 2);
-    assert_string_equal(jstr(o, "payers.0.handle"), "bakery"); /* the most first */
-    assert_int_equal(jint(o, "payers.0.amount.minor"), 50000);
-    assert_int_equal(jint(o, "payers.0.payments"), 2);
-    assert_string_equal(jstr(o, "payers.1.handle"), "shop");
-    assert_int_equal(jint(o, "payers.1.amount.minor"), 20000);
-    assert_int_equal(jint(o, "payers.1.payments"), 1);
-    assert_int_equal(jint(o, "total.minor"), 70000); /* alice's 7.00 is not reciprocity */
-    assert_int_equal(jint(o, "payments"), 3);
-    o = wallet_json(f, "alice", 0, "reciprocity", "garden", "--since", "1970-01-01", NULL);
-    assert_int_equal(jint(o, "total.minor"), 70000);
-    o = wallet_json(f, "alice", 0, "reciprocity", "garden", "--since", "2999-01-01", NULL);
-    assert_int_equal(json_array_size(jpath(o, "payers")), 0);
-    assert_int_equal(jint(o, "total.minor"), 0);
-    assert_string_equal(jstr(o, "since"), "2999-01-01");
-    wallet(f, "kim", "reciprocity", "garden", NULL);
-    expect_words(f, 0, "500.00 g  in 2 payments");
-    expect_words(f, 0, "700.00 g  in 3 payments");
-    assert_error(wallet_json(f, "alice", 1, "reciprocity", "bakery", NULL), "NOT_A_COMMONS");
-    assert_error(wallet_json(f, "alice", 1, "reciprocity", "nowhere", NULL), "NOT_FOUND");
+    json_t *o = mc_test_wallet_json(&f->wallet, "alice", 0, "reciprocity", "garden", NULL);
+    assert_string_equal(mc_test_json_string(o, "commons"), "garden");
+    assert_int_equal(json_array_size(mc_test_json_at(o, "payers")), 2);
+    assert_string_equal(mc_test_json_string(o, "payers.0.handle"), "bakery"); /* the most first */
+    assert_int_equal(mc_test_json_int(o, "payers.0.amount.minor"), 50000);
+    assert_int_equal(mc_test_json_int(o, "payers.0.payments"), 2);
+    assert_string_equal(mc_test_json_string(o, "payers.1.handle"), "shop");
+    assert_int_equal(mc_test_json_int(o, "payers.1.amount.minor"), 20000);
+    assert_int_equal(mc_test_json_int(o, "payers.1.payments"), 1);
+    /* alice's 7.00 is not reciprocity. */
+    assert_int_equal(mc_test_json_int(o, "total.minor"), 70000);
+    assert_int_equal(mc_test_json_int(o, "payments"), 3);
+    o = mc_test_wallet_json(&f->wallet, "alice", 0, "reciprocity", "garden", "--since",
+                            "1970-01-01", NULL);
+    assert_int_equal(mc_test_json_int(o, "total.minor"), 70000);
+    o = mc_test_wallet_json(&f->wallet, "alice", 0, "reciprocity", "garden", "--since",
+                            "2999-01-01", NULL);
+    assert_int_equal(json_array_size(mc_test_json_at(o, "payers")), 0);
+    assert_int_equal(mc_test_json_int(o, "total.minor"), 0);
+    assert_string_equal(mc_test_json_string(o, "since"), "2999-01-01");
+    mc_test_wallet_run(&f->wallet, "kim", "reciprocity", "garden", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "500.00 g  in 2 payments");
+    mc_test_wallet_expect(&f->wallet, 0, "700.00 g  in 3 payments");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "alice", 1, "reciprocity", "bakery", NULL),
+        "NOT_A_COMMONS");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "alice", 1, "reciprocity", "nowhere", NULL), "NOT_FOUND");
 }
 
 /* ---- the garden: contributions and their review ------------------------------------ */
 
 typedef struct garden_ids {
-    char alice[TX_ID_HEX_LEN + 1], bob[TX_ID_HEX_LEN + 1], carol[TX_ID_HEX_LEN + 1];
-    char stray[TX_ID_HEX_LEN + 1]; /* bob's second one, rejected */
+    char alice[MC_TEST_TX_ID_HEX_LEN + 1], bob[MC_TEST_TX_ID_HEX_LEN + 1];
+    char carol[MC_TEST_TX_ID_HEX_LEN + 1];
+    char stray[MC_TEST_TX_ID_HEX_LEN + 1]; /* bob's second one, rejected */
 } garden_ids;
 
 /* `who` contributes; the contribution's id into `id`. */
 static void contribute(wallet_fixture *f, const char *who, const char *unit, const char *weight,
-                       int64_t hundredths, const char *description, char id[TX_ID_HEX_LEN + 1])
+                       int64_t hundredths, const char *description,
+                       char id[MC_TEST_TX_ID_HEX_LEN + 1])
 {
-    json_t *o = wallet_json(f, who, 0, "contribute", "garden", unit, weight, "--description",
-                            description, NULL);
-    assert_int_equal(jint(o, "weight.hundredths"), hundredths);
-    assert_string_equal(jstr(o, "status"), "pending");
-    assert_string_equal(jstr(o, "commons"), "garden");
+    json_t *o = mc_test_wallet_json(&f->wallet, who, 0, "contribute", "garden", unit, weight,
+                                    "--description", description, NULL);
+    assert_int_equal(mc_test_json_int(o, "weight.hundredths"), hundredths);
+    assert_string_equal(mc_test_json_string(o, "status"), "pending");
+    assert_string_equal(mc_test_json_string(o, "commons"), "garden");
     assert_null(json_object_get(o, "evidence"));
-    snprintf(id, TX_ID_HEX_LEN + 1, "%s", jstr(o, "contribution_id"));
-    assert_int_equal(strlen(id), TX_ID_HEX_LEN);
+    snprintf(id, MC_TEST_TX_ID_HEX_LEN + 1, "%s", mc_test_json_string(o, "contribution_id"));
+    assert_int_equal(strlen(id), MC_TEST_TX_ID_HEX_LEN);
 }
 
 /* alice's, with the SHA-256 of an evidence file. */
-static void contribute_with_evidence(wallet_fixture *f, char id[TX_ID_HEX_LEN + 1])
+static void contribute_with_evidence(wallet_fixture *f, char id[MC_TEST_TX_ID_HEX_LEN + 1])
 {
     static const char text[] = "photo of the weeded beds\n";
-    char path[WALLET_PATH_MAX], hex[2 * crypto_hash_sha256_BYTES + 1];
+    char path[MC_TEST_WALLET_PATH_MAX], hex[2 * crypto_hash_sha256_BYTES + 1];
     uint8_t hash[crypto_hash_sha256_BYTES];
-    path_in(f, "evidence.txt", path, sizeof path);
-    write_text(path, text);
+    mc_test_wallet_path(&f->wallet, "evidence.txt", path, sizeof path);
+    mc_test_write_text(path, text);
     crypto_hash_sha256(hash, (const uint8_t *)text, sizeof text - 1);
     mc_hex_encode(hash, sizeof hash, hex);
-    json_t *o = wallet_json(f, "alice", 0, "contribute", "garden", "--hours", "10", "--description",
-                            "weeding the beds", "--evidence", path, NULL);
-    assert_int_equal(jint(o, "weight.hundredths"), 1000);
-    assert_string_equal(jstr(o, "unit"), "hours");
-    assert_string_equal(jstr(o, "evidence"), hex);
-    snprintf(id, TX_ID_HEX_LEN + 1, "%s", jstr(o, "contribution_id"));
+    json_t *o = mc_test_wallet_json(&f->wallet, "alice", 0, "contribute", "garden", "--hours", "10",
+                                    "--description", "weeding the beds", "--evidence", path, NULL);
+    assert_int_equal(mc_test_json_int(o, "weight.hundredths"), 1000);
+    assert_string_equal(mc_test_json_string(o, "unit"), "hours");
+    assert_string_equal(mc_test_json_string(o, "evidence"), hex);
+    snprintf(id, MC_TEST_TX_ID_HEX_LEN + 1, "%s", mc_test_json_string(o, "contribution_id"));
 }
 
 static void check_contribute_errors(wallet_fixture *f)
 {
-    char long_text[MC_DESCRIPTION_MAX + 2], missing[WALLET_PATH_MAX];
+    char long_text[MC_DESCRIPTION_MAX + 2], missing[MC_TEST_WALLET_PATH_MAX];
     memset(long_text, 'd', MC_DESCRIPTION_MAX + 1);
     long_text[MC_DESCRIPTION_MAX + 1] = '\0';
-    path_in(f, "no-such-file", missing, sizeof missing);
+    mc_test_wallet_path(&f->wallet, "no-such-file", missing, sizeof missing);
     int64_t height = ledger_height(f);
     const char *c = "contribute", *d = "--description";
-    assert_int_equal(wallet(f, "bob", c, "garden", "--hours", "1", "--points", "1", d, "x", NULL),
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "bob", c, "garden", "--hours", "1", "--points",
+                                        "1", d, "x", NULL),
                      2);
-    assert_int_equal(wallet(f, "bob", c, "garden", d, "x", NULL), 2);
-    assert_int_equal(wallet(f, "bob", c, "garden", "--hours", "1", NULL), 2);
-    assert_int_equal(wallet(f, "bob", c, "garden", "--hours", "1.234", d, "x", NULL), 2);
-    assert_int_equal(wallet(f, "bob", c, "garden", "--hours", "0", d, "x", NULL), 2);
-    assert_int_equal(wallet(f, "bob", c, "garden", "--hours", "-1", d, "x", NULL), 2);
-    assert_int_equal(wallet(f, "bob", c, "garden", "--hours", "1e3", d, "x", NULL), 2);
-    assert_int_equal(wallet(f, "bob", c, "garden", "--hours", "1000000.01", d, "x", NULL), 2);
-    assert_int_equal(wallet(f, "bob", c, "--hours", "1", d, "x", NULL), 2);
-    assert_error(wallet_json(f, "bob", 1, c, "garden", "--hours", "1", d, long_text, NULL),
-                 "DESCRIPTION_INVALID");
-    assert_error(wallet_json(f, "bob", 1, c, "garden", "--hours", "1", d, "", NULL),
-                 "DESCRIPTION_INVALID");
-    assert_error(wallet_json(f, "bob", 1, c, "garden", "--hours", "1", d, "caf\xe9", NULL),
-                 "DESCRIPTION_INVALID");
-    assert_error(wallet_json(f, "bob", 1, c, "alice", "--hours", "1", d, "x", NULL),
-                 "NOT_A_COMMONS");
-    assert_error(
-        wallet_json(f, "bob", 1, c, "garden", "--hours", "1", d, "x", "--evidence", missing, NULL),
-        "NOT_FOUND");
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "bob", c, "garden", d, "x", NULL), 2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "bob", c, "garden", "--hours", "1", NULL), 2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "bob", c, "garden", "--hours", "1.234", d, "x", NULL), 2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "bob", c, "garden", "--hours", "0", d, "x", NULL), 2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "bob", c, "garden", "--hours", "-1", d, "x", NULL), 2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "bob", c, "garden", "--hours", "1e3", d, "x", NULL), 2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "bob", c, "garden", "--hours", "1000000.01", d, "x", NULL),
+        2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "bob", c, "--hours", "1", d, "x", NULL), 2);
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "bob", 1, c, "garden", "--hours", "1", d, long_text, NULL),
+        "DESCRIPTION_INVALID");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "bob", 1, c, "garden", "--hours", "1", d, "", NULL),
+        "DESCRIPTION_INVALID");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "bob", 1, c, "garden", "--hours", "1", d, "caf\xe9", NULL),
+        "DESCRIPTION_INVALID");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "bob", 1, c, "alice", "--hours", "1", d, "x", NULL),
+        "NOT_A_COMMONS");
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "bob", 1, c, "garden", "--hours", "1",
+                                                  d, "x", "--evidence", missing, NULL),
+                              "NOT_FOUND");
     assert_int_equal(ledger_height(f), height);
 }
 
@@ -618,51 +367,63 @@ static void check_contribute_errors(wallet_fixture *f)
 static void review_by_both(wallet_fixture *f, const char *verb, const char *id, const char *name,
                            const char *status)
 {
-    char file[WALLET_PATH_MAX], prefix[PREFIX_DIGITS + 1];
-    path_in(f, name, file, sizeof file);
+    char file[MC_TEST_WALLET_PATH_MAX], prefix[PREFIX_DIGITS + 1];
+    mc_test_wallet_path(&f->wallet, name, file, sizeof file);
     memcpy(prefix, id, PREFIX_DIGITS);
     prefix[PREFIX_DIGITS] = '\0';
-    json_t *o = wallet_json(f, "kim", 0, "propose", verb, prefix, "--commons", "garden", "--out",
-                            file, NULL);
-    assert_int_equal(jint(o, "signatures"), 1);
-    assert_int_equal(jint(o, "needed"), 2);
-    wallet(f, "leo", "cosign", file, "--yes", NULL); /* in words: it shows the summary */
-    expect_words(f, 0, "2 of the 2 signatures");
-    o = wallet_json(f, "alice", 0, "submit", file, NULL);
-    assert_false(jbool(o, "duplicate"));
-    o = wallet_json(f, "bob", 0, "contributions", "garden", "--status", "all", NULL);
-    assert_string_equal(jstr(find_by(jpath(o, "contributions"), "id", id), "status"), status);
+    json_t *o = mc_test_wallet_json(&f->wallet, "kim", 0, "propose", verb, prefix, "--commons",
+                                    "garden", "--out", file, NULL);
+    assert_int_equal(mc_test_json_int(o, "signatures"), 1);
+    assert_int_equal(mc_test_json_int(o, "needed"), 2);
+    /* In words: it shows the summary. */
+    mc_test_wallet_run(&f->wallet, "leo", "cosign", file, "--yes", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "2 of the 2 signatures");
+    o = mc_test_wallet_json(&f->wallet, "alice", 0, "submit", file, NULL);
+    assert_false(mc_test_json_bool(o, "duplicate"));
+    o = mc_test_wallet_json(&f->wallet, "bob", 0, "contributions", "garden", "--status", "all",
+                            NULL);
+    assert_string_equal(
+        mc_test_json_string(find_by(mc_test_json_at(o, "contributions"), "id", id), "status"),
+        status);
 }
 
 static void check_review_refusals(wallet_fixture *f, const garden_ids *ids)
 {
-    char file[WALLET_PATH_MAX];
-    path_in(f, "alone.json", file, sizeof file);
+    char file[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "alone.json", file, sizeof file);
     int64_t height = ledger_height(f);
     /* One keeper of two: refused before anything is sent, with the way out. */
-    json_t *o = wallet_json(f, "kim", 1, "approve", ids->alice, NULL);
-    assert_error(o, "KEEPER_QUORUM_NOT_MET");
-    assert_non_null(strstr(jstr(o, "error.message"), "propose"));
+    json_t *o = mc_test_wallet_json(&f->wallet, "kim", 1, "approve", ids->alice, NULL);
+    mc_test_json_assert_error(o, "KEEPER_QUORUM_NOT_MET");
+    assert_non_null(strstr(mc_test_json_string(o, "error.message"), "propose"));
     /* A proposal with one signature, submitted: refused by the ledger. */
-    wallet_json(f, "kim", 0, "propose", "approve", ids->alice, "--out", file, NULL);
-    assert_error(wallet_json(f, "bob", 1, "submit", file, NULL), "KEEPER_QUORUM_NOT_MET");
+    mc_test_wallet_json(&f->wallet, "kim", 0, "propose", "approve", ids->alice, "--out", file,
+                        NULL);
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "bob", 1, "submit", file, NULL),
+                              "KEEPER_QUORUM_NOT_MET");
     /* Not a keeper: refused, also as a co-signer. */
-    assert_error(wallet_json(f, "alice", 1, "approve", ids->alice, NULL), "NOT_A_KEEPER");
-    assert_error(wallet_json(f, "alice", 1, "reject", ids->bob, NULL), "NOT_A_KEEPER");
-    wallet(f, "alice", "cosign", file, "--yes", NULL);
-    expect_words(f, 1, "NOT_A_KEEPER");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "alice", 1, "approve", ids->alice, NULL), "NOT_A_KEEPER");
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "alice", 1, "reject", ids->bob, NULL),
+                              "NOT_A_KEEPER");
+    mc_test_wallet_run(&f->wallet, "alice", "cosign", file, "--yes", NULL);
+    mc_test_wallet_expect(&f->wallet, 1, "NOT_A_KEEPER");
     /* Unknown, ambiguous or malformed ids. */
-    assert_error(wallet_json(f, "kim", 1, "approve",
-                             "0000000000000000000000000000000000000000000000"
-                             "000000000000000000",
-                             NULL),
-                 "UNKNOWN_CONTRIBUTION");
-    assert_int_equal(wallet(f, "kim", "approve", "abcd", NULL), 2); /* a prefix needs --commons */
-    assert_int_equal(wallet(f, "kim", "approve", "abc", "--commons", "garden", NULL), 2);
-    assert_int_equal(wallet(f, "kim", "approve", "wxyz", "--commons", "garden", NULL), 2);
-    assert_int_equal(wallet(f, "kim", "approve", NULL), 2);
-    assert_error(wallet_json(f, "kim", 1, "approve", ids->alice, "--commons", "bakery", NULL),
-                 "NOT_A_COMMONS");
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "kim", 1, "approve",
+                                                  "0000000000000000000000000000000000000000000000"
+                                                  "000000000000000000",
+                                                  NULL),
+                              "UNKNOWN_CONTRIBUTION");
+    /* A prefix needs --commons. */
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "kim", "approve", "abcd", NULL), 2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "kim", "approve", "abc", "--commons", "garden", NULL), 2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "kim", "approve", "wxyz", "--commons", "garden", NULL), 2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "kim", "approve", NULL), 2);
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "kim", 1, "approve", ids->alice,
+                                                  "--commons", "bakery", NULL),
+                              "NOT_A_COMMONS");
     assert_int_equal(ledger_height(f), height);
 }
 
@@ -673,10 +434,11 @@ static void review_contributions(wallet_fixture *f, garden_ids *ids)
     contribute(f, "carol", "--points", "2.5", 250, "compost", ids->carol);
     contribute(f, "bob", "--hours", "1", 100, "not for the garden", ids->stray);
     check_contribute_errors(f);
-    json_t *o = wallet_json(f, "alice", 0, "contributions", "garden", NULL);
-    assert_int_equal(json_array_size(jpath(o, "contributions")), 4);
-    assert_string_equal(jstr(o, "contributions.0.status"), "pending");
-    assert_string_equal(jstr(o, "contributions.0.contributor.handle"), "alice"); /* oldest first */
+    json_t *o = mc_test_wallet_json(&f->wallet, "alice", 0, "contributions", "garden", NULL);
+    assert_int_equal(json_array_size(mc_test_json_at(o, "contributions")), 4);
+    assert_string_equal(mc_test_json_string(o, "contributions.0.status"), "pending");
+    /* Oldest first. */
+    assert_string_equal(mc_test_json_string(o, "contributions.0.contributor.handle"), "alice");
     check_review_refusals(f, ids);
 
     review_by_both(f, "approve", ids->alice, "a1.json", "approved");
@@ -684,104 +446,127 @@ static void review_contributions(wallet_fixture *f, garden_ids *ids)
     review_by_both(f, "approve", ids->carol, "a3.json", "approved");
     review_by_both(f, "reject", ids->stray, "r1.json", "rejected");
     /* Reviewed once only. */
-    assert_error(wallet_json(f, "kim", 1, "approve", ids->stray, NULL), "CONTRIBUTION_CLOSED");
-    assert_error(wallet_json(f, "kim", 1, "reject", ids->alice, NULL), "CONTRIBUTION_CLOSED");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "kim", 1, "approve", ids->stray, NULL),
+        "CONTRIBUTION_CLOSED");
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "kim", 1, "reject", ids->alice, NULL),
+                              "CONTRIBUTION_CLOSED");
 
     /* The default hides the rejected one; --status picks. */
-    o = wallet_json(f, "bob", 0, "contributions", "garden", NULL);
-    assert_int_equal(json_array_size(jpath(o, "contributions")), 3);
-    o = wallet_json(f, "bob", 0, "contributions", "garden", "--status", "rejected", NULL);
-    assert_int_equal(json_array_size(jpath(o, "contributions")), 1);
-    assert_string_equal(jstr(o, "contributions.0.id"), ids->stray);
-    o = wallet_json(f, "bob", 0, "contributions", "garden", "--status", "approved", NULL);
-    assert_int_equal(json_array_size(jpath(o, "contributions")), 3);
-    wallet(f, "bob", "contributions", "garden", NULL);
-    expect_words(f, 0, "1 more not shown");
-    expect_words(f, 0, "weeding the beds");
-    assert_int_equal(wallet(f, "bob", "contributions", "garden", "--status", "done", NULL), 2);
+    o = mc_test_wallet_json(&f->wallet, "bob", 0, "contributions", "garden", NULL);
+    assert_int_equal(json_array_size(mc_test_json_at(o, "contributions")), 3);
+    o = mc_test_wallet_json(&f->wallet, "bob", 0, "contributions", "garden", "--status", "rejected",
+                            NULL);
+    assert_int_equal(json_array_size(mc_test_json_at(o, "contributions")), 1);
+    assert_string_equal(mc_test_json_string(o, "contributions.0.id"), ids->stray);
+    o = mc_test_wallet_json(&f->wallet, "bob", 0, "contributions", "garden", "--status", "approved",
+                            NULL);
+    assert_int_equal(json_array_size(mc_test_json_at(o, "contributions")), 3);
+    mc_test_wallet_run(&f->wallet, "bob", "contributions", "garden", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "1 more not shown");
+    mc_test_wallet_expect(&f->wallet, 0, "weeding the beds");
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "bob", "contributions", "garden", "--status", "done", NULL),
+        2);
 }
 
 /* ---- the garden: the round ------------------------------------------------------------ */
 
 static void check_previews(wallet_fixture *f)
 {
-    json_t *o =
-        wallet_json(f, "alice", 0, "distribute", "garden", "--share", "40%", "--dry-run", NULL);
-    json_t *pv = jpath(o, "preview");
-    assert_int_equal(jint(pv, "round"), 1);
-    assert_int_equal(jint(pv, "share_bps"), 4000);
-    assert_int_equal(jint(pv, "pot.minor"), ROUND1_POT);
-    assert_int_equal(jint(pv, "paid.minor"), ROUND1_POT);
-    assert_int_equal(jint(pv, "left.minor"), 0);
-    assert_int_equal(jint(pv, "contributions"), 3);
+    json_t *o = mc_test_wallet_json(&f->wallet, "alice", 0, "distribute", "garden", "--share",
+                                    "40%", "--dry-run", NULL);
+    json_t *pv = mc_test_json_at(o, "preview");
+    assert_int_equal(mc_test_json_int(pv, "round"), 1);
+    assert_int_equal(mc_test_json_int(pv, "share_bps"), 4000);
+    assert_int_equal(mc_test_json_int(pv, "pot.minor"), ROUND1_POT);
+    assert_int_equal(mc_test_json_int(pv, "paid.minor"), ROUND1_POT);
+    assert_int_equal(mc_test_json_int(pv, "left.minor"), 0);
+    assert_int_equal(mc_test_json_int(pv, "contributions"), 3);
     assert_int_equal(payout(pv, "alice"), ALICE_ROUND1);
     assert_int_equal(payout(pv, "bob"), BOB_ROUND1);
     assert_int_equal(payout(pv, "carol"), CAROL_ROUND1);
     assert_null(json_object_get(o, "round")); /* nothing applied */
-    wallet(f, "alice", "distribute", "garden", "--share", "40", "--dry-run", NULL);
-    expect_words(f, 0, "161.60 g");
-    expect_words(f, 0, "pot 282.80 g");
+    mc_test_wallet_run(&f->wallet, "alice", "distribute", "garden", "--share", "40", "--dry-run",
+                       NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "161.60 g");
+    mc_test_wallet_expect(&f->wallet, 0, "pot 282.80 g");
 
     /* The largest remainder: 57.14, 28.57, 14.29 of one grain. */
-    o = wallet_json(f, "alice", 0, "distribute", "garden", "--amount", "1", "--dry-run", NULL);
-    pv = jpath(o, "preview");
-    assert_int_equal(jint(pv, "pot.minor"), 100);
+    o = mc_test_wallet_json(&f->wallet, "alice", 0, "distribute", "garden", "--amount", "1",
+                            "--dry-run", NULL);
+    pv = mc_test_json_at(o, "preview");
+    assert_int_equal(mc_test_json_int(pv, "pot.minor"), 100);
     assert_int_equal(payout(pv, "alice"), 57);
     assert_int_equal(payout(pv, "bob"), 29);
     assert_int_equal(payout(pv, "carol"), 14);
 
     /* Water-filling under a cap of 100.00. */
-    o = wallet_json(f, "alice", 0, "distribute", "garden", "--share", "40%", "--cap", "100",
-                    "--dry-run", NULL);
-    pv = jpath(o, "preview");
+    o = mc_test_wallet_json(&f->wallet, "alice", 0, "distribute", "garden", "--share", "40%",
+                            "--cap", "100", "--dry-run", NULL);
+    pv = mc_test_json_at(o, "preview");
     assert_int_equal(payout(pv, "alice"), 10000);
     assert_int_equal(payout(pv, "bob"), 10000);
     assert_int_equal(payout(pv, "carol"), ROUND1_POT - 20000);
-    assert_int_equal(jint(pv, "left.minor"), 0);
-    assert_int_equal(jint(find_by(jpath(pv, "payouts"), "handle", "alice"), "cap.minor"), 10000);
+    assert_int_equal(mc_test_json_int(pv, "left.minor"), 0);
+    assert_int_equal(
+        mc_test_json_int(find_by(mc_test_json_at(pv, "payouts"), "handle", "alice"), "cap.minor"),
+        10000);
 }
 
 static void check_distribute_refusals(wallet_fixture *f)
 {
-    char file[WALLET_PATH_MAX];
-    path_in(f, "dry.json", file, sizeof file);
+    char file[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "dry.json", file, sizeof file);
     int64_t height = ledger_height(f);
-    assert_error(wallet_json(f, "alice", 1, "distribute", "garden", "--share", "40%", NULL),
-                 "NOT_A_KEEPER");
-    assert_error(wallet_json(f, "kim", 1, "distribute", "garden", "--share", "40%", NULL),
-                 "KEEPER_QUORUM_NOT_MET");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "alice", 1, "distribute", "garden", "--share", "40%", NULL),
+        "NOT_A_KEEPER");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "kim", 1, "distribute", "garden", "--share", "40%", NULL),
+        "KEEPER_QUORUM_NOT_MET");
     const char *d = "distribute";
-    assert_int_equal(wallet(f, "kim", d, "garden", NULL), 2);
-    assert_int_equal(wallet(f, "kim", d, "garden", "--share", "40%", "--amount", "1", NULL), 2);
-    assert_int_equal(wallet(f, "kim", d, "garden", "--share", "0%", "--dry-run", NULL), 2);
-    assert_int_equal(wallet(f, "kim", d, "garden", "--share", "100.01%", "--dry-run", NULL), 2);
-    assert_int_equal(wallet(f, "kim", d, "garden", "--share", "x%", "--dry-run", NULL), 2);
-    assert_int_equal(wallet(f, "kim", d, "garden", "--amount", "1.001", "--dry-run", NULL), 2);
-    assert_int_equal(wallet(f, "kim", d, "garden", "--amount", "1", "--cap", "0", NULL), 2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "kim", d, "garden", NULL), 2);
     assert_int_equal(
-        wallet(f, "kim", "propose", d, "garden", "--share", "4%", "--dry-run", "--out", file, NULL),
+        mc_test_wallet_run(&f->wallet, "kim", d, "garden", "--share", "40%", "--amount", "1", NULL),
         2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "kim", d, "garden", "--share", "0%", "--dry-run", NULL), 2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "kim", d, "garden", "--share", "100.01%", "--dry-run", NULL),
+        2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "kim", d, "garden", "--share", "x%", "--dry-run", NULL), 2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "kim", d, "garden", "--amount", "1.001", "--dry-run", NULL),
+        2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "kim", d, "garden", "--amount", "1", "--cap", "0", NULL), 2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "kim", "propose", d, "garden", "--share", "4%",
+                                        "--dry-run", "--out", file, NULL),
+                     2);
     assert_int_equal(access(file, F_OK), -1);
-    assert_error(wallet_json(f, "kim", 1, d, "bakery", "--share", "40%", "--dry-run", NULL),
-                 "NOT_A_COMMONS");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "kim", 1, d, "bakery", "--share", "40%", "--dry-run", NULL),
+        "NOT_A_COMMONS");
     assert_int_equal(ledger_height(f), height);
 }
 
 /* Proposed by kim with its preview, co-signed by leo, submitted. */
 static void distribute_round(wallet_fixture *f)
 {
-    char file[WALLET_PATH_MAX];
-    path_in(f, "round1.json", file, sizeof file);
-    json_t *o = wallet_json(f, "kim", 0, "propose", "distribute", "garden", "--share", "40%",
-                            "--out", file, NULL);
-    assert_int_equal(payout(jpath(o, "preview"), "alice"), ALICE_ROUND1);
-    assert_int_equal(jint(o, "signatures"), 1);
-    assert_string_equal(jstr(o, "proposal"), file);
+    char file[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "round1.json", file, sizeof file);
+    json_t *o = mc_test_wallet_json(&f->wallet, "kim", 0, "propose", "distribute", "garden",
+                                    "--share", "40%", "--out", file, NULL);
+    assert_int_equal(payout(mc_test_json_at(o, "preview"), "alice"), ALICE_ROUND1);
+    assert_int_equal(mc_test_json_int(o, "signatures"), 1);
+    assert_string_equal(mc_test_json_string(o, "proposal"), file);
     assert_int_equal(balance(f, "garden"), GARDEN_BALANCE); /* nothing applied yet */
-    wallet(f, "leo", "cosign", file, "--yes", NULL);
-    expect_words(f, 0, "distribute 40.00% of the balance of garden");
-    o = wallet_json(f, "bakery", 0, "submit", file, NULL);
-    assert_false(jbool(o, "duplicate"));
+    mc_test_wallet_run(&f->wallet, "leo", "cosign", file, "--yes", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "distribute 40.00% of the balance of garden");
+    o = mc_test_wallet_json(&f->wallet, "bakery", 0, "submit", file, NULL);
+    assert_false(mc_test_json_bool(o, "duplicate"));
 
     /* Exactly as computed by hand. */
     assert_int_equal(balance(f, "garden"), GARDEN_BALANCE - ROUND1_POT);
@@ -793,43 +578,45 @@ static void distribute_round(wallet_fixture *f)
 
 static void check_settled(wallet_fixture *f, const garden_ids *ids)
 {
-    json_t *o = wallet_json(f, "carol", 0, "rounds", "garden", NULL);
-    assert_int_equal(json_array_size(jpath(o, "rounds")), 1);
-    json_t *r = jpath(o, "rounds.0");
-    assert_int_equal(jint(r, "round"), 1);
-    assert_int_equal(jint(r, "share_bps"), 4000);
-    assert_int_equal(jint(r, "pot.minor"), ROUND1_POT);
-    assert_int_equal(jint(r, "left.minor"), 0);
+    json_t *o = mc_test_wallet_json(&f->wallet, "carol", 0, "rounds", "garden", NULL);
+    assert_int_equal(json_array_size(mc_test_json_at(o, "rounds")), 1);
+    json_t *r = mc_test_json_at(o, "rounds.0");
+    assert_int_equal(mc_test_json_int(r, "round"), 1);
+    assert_int_equal(mc_test_json_int(r, "share_bps"), 4000);
+    assert_int_equal(mc_test_json_int(r, "pot.minor"), ROUND1_POT);
+    assert_int_equal(mc_test_json_int(r, "left.minor"), 0);
     assert_int_equal(payout(r, "alice"), ALICE_ROUND1);
     assert_int_equal(payout(r, "bob"), BOB_ROUND1);
     assert_int_equal(payout(r, "carol"), CAROL_ROUND1);
-    assert_int_equal(jint(find_by(jpath(r, "payouts"), "handle", "carol"), "weight.hundredths"),
+    assert_int_equal(mc_test_json_int(find_by(mc_test_json_at(r, "payouts"), "handle", "carol"),
+                                      "weight.hundredths"),
                      250);
-    wallet(f, "carol", "rounds", "garden", NULL);
-    expect_words(f, 0, "round 1 at height");
-    expect_words(f, 0, "40.00% of the balance");
+    mc_test_wallet_run(&f->wallet, "carol", "rounds", "garden", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "round 1 at height");
+    mc_test_wallet_expect(&f->wallet, 0, "40.00% of the balance");
 
-    o = wallet_json(f, "carol", 0, "contributions", "garden", "--status", "settled", NULL);
-    json_t *list = jpath(o, "contributions");
+    o = mc_test_wallet_json(&f->wallet, "carol", 0, "contributions", "garden", "--status",
+                            "settled", NULL);
+    json_t *list = mc_test_json_at(o, "contributions");
     assert_int_equal(json_array_size(list), 3);
     json_t *c = find_by(list, "id", ids->alice);
-    assert_int_equal(jint(c, "round"), 1);
-    assert_int_equal(jint(c, "paid.minor"), ALICE_ROUND1);
-    assert_int_equal(jint(c, "pro_rata.minor"), ALICE_ROUND1);
-    assert_int_equal(jint(c, "paid_percent"), 100);
-    assert_int_equal(jint(find_by(list, "id", ids->carol), "paid.minor"), CAROL_ROUND1);
-    wallet(f, "carol", "contributions", "garden", NULL);
-    expect_words(f, 0, "round 1: pro rata 40.40 g, paid 40.40 g (in full)");
+    assert_int_equal(mc_test_json_int(c, "round"), 1);
+    assert_int_equal(mc_test_json_int(c, "paid.minor"), ALICE_ROUND1);
+    assert_int_equal(mc_test_json_int(c, "pro_rata.minor"), ALICE_ROUND1);
+    assert_int_equal(mc_test_json_int(c, "paid_percent"), 100);
+    assert_int_equal(mc_test_json_int(find_by(list, "id", ids->carol), "paid.minor"), CAROL_ROUND1);
+    mc_test_wallet_run(&f->wallet, "carol", "contributions", "garden", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "round 1: pro rata 40.40 g, paid 40.40 g (in full)");
 
     /* Nothing approved is left: a second round is refused, nothing written. */
-    char file[WALLET_PATH_MAX];
-    path_in(f, "round2.json", file, sizeof file);
-    assert_error(
-        wallet_json(f, "kim", 1, "distribute", "garden", "--share", "40%", "--dry-run", NULL),
-        "NO_CONTRIBUTIONS");
-    assert_error(wallet_json(f, "kim", 1, "propose", "distribute", "garden", "--share", "40%",
-                             "--out", file, NULL),
-                 "NO_CONTRIBUTIONS");
+    char file[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "round2.json", file, sizeof file);
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "kim", 1, "distribute", "garden",
+                                                  "--share", "40%", "--dry-run", NULL),
+                              "NO_CONTRIBUTIONS");
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "kim", 1, "propose", "distribute",
+                                                  "garden", "--share", "40%", "--out", file, NULL),
+                              "NO_CONTRIBUTIONS");
     assert_int_equal(access(file, F_OK), -1);
 }
 
@@ -837,78 +624,85 @@ static void check_settled(wallet_fixture *f, const garden_ids *ids)
  * bob, 100.00 to pay, at most 30.00 each (the header comment). */
 static void capped_round(wallet_fixture *f)
 {
-    char a[TX_ID_HEX_LEN + 1], c[TX_ID_HEX_LEN + 1], b[TX_ID_HEX_LEN + 1];
-    char file[WALLET_PATH_MAX];
+    char a[MC_TEST_TX_ID_HEX_LEN + 1], c[MC_TEST_TX_ID_HEX_LEN + 1], b[MC_TEST_TX_ID_HEX_LEN + 1];
+    char file[MC_TEST_WALLET_PATH_MAX];
     contribute(f, "alice", "--hours", "4", 400, "pruning", a);
     contribute(f, "carol", "--hours", "4.00", 400, "fencing", c);
     contribute(f, "bob", "--hours", "1", 100, "mending a hose", b);
     review_by_both(f, "approve", a, "a4.json", "approved");
     review_by_both(f, "approve", c, "a5.json", "approved");
     review_by_both(f, "approve", b, "a6.json", "approved");
-    path_in(f, "round2.json", file, sizeof file);
+    mc_test_wallet_path(&f->wallet, "round2.json", file, sizeof file);
     int64_t garden = balance(f, "garden"), alice = balance(f, "alice"), bob = balance(f, "bob");
-    wallet_json(f, "leo", 0, "propose", "distribute", "garden", "--amount", "100", "--cap", "30",
-                "--out", file, NULL);
-    wallet(f, "kim", "cosign", file, "--yes", NULL);
-    expect_words(f, 0, "at most 30.00 g to each contributor");
-    wallet_json(f, "kim", 0, "submit", file, NULL);
+    mc_test_wallet_json(&f->wallet, "leo", 0, "propose", "distribute", "garden", "--amount", "100",
+                        "--cap", "30", "--out", file, NULL);
+    mc_test_wallet_run(&f->wallet, "kim", "cosign", file, "--yes", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "at most 30.00 g to each contributor");
+    mc_test_wallet_json(&f->wallet, "kim", 0, "submit", file, NULL);
     assert_int_equal(balance(f, "garden"), garden - ROUND2_PAID);
     assert_int_equal(balance(f, "alice"), alice + ROUND2_CAP);
     assert_int_equal(balance(f, "bob"), bob + ROUND2_CAP);
 
-    json_t *o = wallet_json(f, "kim", 0, "contributions", "garden", "--status", "settled", NULL);
-    json_t *s = find_by(jpath(o, "contributions"), "id", a);
-    assert_int_equal(jint(s, "round"), 2);
-    assert_int_equal(jint(s, "pro_rata.minor"), ROUND2_PRO_RATA_4H);
-    assert_int_equal(jint(s, "paid.minor"), ROUND2_CAP);
-    assert_int_equal(jint(s, "paid_percent"), 67);
-    s = find_by(jpath(o, "contributions"), "id", b);
-    assert_int_equal(jint(s, "pro_rata.minor"), ROUND2_PRO_RATA_1H);
-    assert_int_equal(jint(s, "paid.minor"), ROUND2_CAP);
-    assert_int_equal(jint(s, "paid_percent"), 270);
-    wallet(f, "kim", "contributions", "garden", "--status", "settled", NULL);
-    expect_words(f, 0, "partial remuneration: 67% of its pro-rata value");
-    expect_words(f, 0, "270% of its pro-rata value, as others were capped");
-    o = wallet_json(f, "kim", 0, "rounds", "garden", NULL);
-    assert_int_equal(jint(o, "rounds.1.round"), 2);
-    assert_int_equal(jint(o, "rounds.1.paid.minor"), ROUND2_PAID);
-    assert_int_equal(jint(o, "rounds.1.left.minor"), 10000 - ROUND2_PAID);
-    assert_int_equal(jint(o, "rounds.1.cap.minor"), ROUND2_CAP);
-    assert_int_equal(jint(o, "rounds.1.amount.minor"), 10000);
-    assert_int_equal(jint(o, "rounds.1.contributions"), 3);
+    json_t *o = mc_test_wallet_json(&f->wallet, "kim", 0, "contributions", "garden", "--status",
+                                    "settled", NULL);
+    json_t *s = find_by(mc_test_json_at(o, "contributions"), "id", a);
+    assert_int_equal(mc_test_json_int(s, "round"), 2);
+    assert_int_equal(mc_test_json_int(s, "pro_rata.minor"), ROUND2_PRO_RATA_4H);
+    assert_int_equal(mc_test_json_int(s, "paid.minor"), ROUND2_CAP);
+    assert_int_equal(mc_test_json_int(s, "paid_percent"), 67);
+    s = find_by(mc_test_json_at(o, "contributions"), "id", b);
+    assert_int_equal(mc_test_json_int(s, "pro_rata.minor"), ROUND2_PRO_RATA_1H);
+    assert_int_equal(mc_test_json_int(s, "paid.minor"), ROUND2_CAP);
+    assert_int_equal(mc_test_json_int(s, "paid_percent"), 270);
+    mc_test_wallet_run(&f->wallet, "kim", "contributions", "garden", "--status", "settled", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "partial remuneration: 67% of its pro-rata value");
+    mc_test_wallet_expect(&f->wallet, 0, "270% of its pro-rata value, as others were capped");
+    o = mc_test_wallet_json(&f->wallet, "kim", 0, "rounds", "garden", NULL);
+    assert_int_equal(mc_test_json_int(o, "rounds.1.round"), 2);
+    assert_int_equal(mc_test_json_int(o, "rounds.1.paid.minor"), ROUND2_PAID);
+    assert_int_equal(mc_test_json_int(o, "rounds.1.left.minor"), 10000 - ROUND2_PAID);
+    assert_int_equal(mc_test_json_int(o, "rounds.1.cap.minor"), ROUND2_CAP);
+    assert_int_equal(mc_test_json_int(o, "rounds.1.amount.minor"), 10000);
+    assert_int_equal(mc_test_json_int(o, "rounds.1.contributions"), 3);
 }
 
 /* Out of the garden: both keepers sign. */
 static void pay_from_garden(wallet_fixture *f)
 {
-    char file[WALLET_PATH_MAX];
-    path_in(f, "pay.json", file, sizeof file);
+    char file[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "pay.json", file, sizeof file);
     int64_t garden = balance(f, "garden"), bob = balance(f, "bob");
-    assert_error(wallet_json(f, "kim", 1, "pay", "bob", "10", "--from", "garden", NULL),
-                 "KEEPER_QUORUM_NOT_MET");
-    assert_error(wallet_json(f, "bob", 1, "pay", "bob", "10", "--from", "garden", NULL),
-                 "NOT_A_KEEPER");
-    assert_error(wallet_json(f, "kim", 1, "pay", "bob", "10", "--from", "bakery", NULL),
-                 "NOT_A_COMMONS");
-    assert_int_equal(wallet(f, "kim", "propose", "pay", "bob", "10", "--out", file, NULL), 2);
-    json_t *o = wallet_json(f, "kim", 0, "propose", "pay", "bob", "10", "tools", "--from", "garden",
-                            "--out", file, NULL);
-    assert_int_equal(jint(o, "needed"), 2);
-    wallet(f, "leo", "cosign", file, "--yes", NULL);
-    expect_words(f, 0, "pay 10.00 g from garden to bob");
-    wallet_json(f, "leo", 0, "submit", file, NULL);
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "kim", 1, "pay", "bob", "10", "--from", "garden", NULL),
+        "KEEPER_QUORUM_NOT_MET");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "bob", 1, "pay", "bob", "10", "--from", "garden", NULL),
+        "NOT_A_KEEPER");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "kim", 1, "pay", "bob", "10", "--from", "bakery", NULL),
+        "NOT_A_COMMONS");
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "kim", "propose", "pay", "bob", "10", "--out", file, NULL),
+        2);
+    json_t *o = mc_test_wallet_json(&f->wallet, "kim", 0, "propose", "pay", "bob", "10", "tools",
+                                    "--from", "garden", "--out", file, NULL);
+    assert_int_equal(mc_test_json_int(o, "needed"), 2);
+    mc_test_wallet_run(&f->wallet, "leo", "cosign", file, "--yes", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "pay 10.00 g from garden to bob");
+    mc_test_wallet_json(&f->wallet, "leo", 0, "submit", file, NULL);
     assert_int_equal(balance(f, "garden"), garden - 1000);
     assert_int_equal(balance(f, "bob"), bob + 1000);
 }
 
 static void check_history(wallet_fixture *f)
 {
-    json_t *o = wallet_json(f, "alice", 0, "history", "garden", "--limit", "0", NULL);
-    json_t *items = jpath(o, "items");
+    json_t *o =
+        mc_test_wallet_json(&f->wallet, "alice", 0, "history", "garden", "--limit", "0", NULL);
+    json_t *items = mc_test_json_at(o, "items");
     size_t reciprocity = 0, rounds = 0, work = 0, reviews = 0;
     for (size_t i = 0; i < json_array_size(items); i++) {
         json_t *it = json_array_get(items, i);
-        const char *kind = jstr(it, "kind");
+        const char *kind = mc_test_json_string(it, "kind");
         json_t *purpose = json_object_get(it, "purpose");
         reciprocity +=
             json_is_string(purpose) && strcmp(json_string_value(purpose), "reciprocity") == 0;
@@ -923,36 +717,37 @@ static void check_history(wallet_fixture *f)
     assert_int_equal(rounds, 2);
     assert_int_equal(work, 7);
     assert_int_equal(reviews, 7);
-    wallet(f, "alice", "history", "garden", "--limit", "0", NULL);
-    expect_words(f, 0, "reciprocity");
-    expect_words(f, 0, "from bakery");
-    expect_words(f, 0, "to contributors");
-    expect_words(f, 0, "by carol");
+    mc_test_wallet_run(&f->wallet, "alice", "history", "garden", "--limit", "0", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "reciprocity");
+    mc_test_wallet_expect(&f->wallet, 0, "from bakery");
+    mc_test_wallet_expect(&f->wallet, 0, "to contributors");
+    mc_test_wallet_expect(&f->wallet, 0, "by carol");
 
     /* alice's side: her work for the garden and what the round paid her. */
-    o = wallet_json(f, "alice", 0, "history", "--limit", "0", NULL);
-    json_t *round = find_by(jpath(o, "items"), "kind", "round");
-    assert_int_equal(jint(round, "delta.minor"), 3000); /* the newest: round 2 */
-    assert_string_equal(jstr(round, "counterparty.handle"), "garden");
+    o = mc_test_wallet_json(&f->wallet, "alice", 0, "history", "--limit", "0", NULL);
+    json_t *round = find_by(mc_test_json_at(o, "items"), "kind", "round");
+    assert_int_equal(mc_test_json_int(round, "delta.minor"), 3000); /* the newest: round 2 */
+    assert_string_equal(mc_test_json_string(round, "counterparty.handle"), "garden");
     /* ... and the keepers' review of it, with its outcome. */
-    json_t *reviewed = find_by(jpath(o, "items"), "kind", "review");
-    assert_string_equal(jstr(reviewed, "counterparty.handle"), "garden");
-    assert_string_equal(jstr(reviewed, "memo"), "approved");
-    assert_int_equal(jint(reviewed, "delta.minor"), 0);
-    wallet(f, "alice", "history", "--limit", "0", NULL);
-    expect_words(f, 0, "for garden");
-    expect_words(f, 0, "by garden");
-    expect_words(f, 0, "161.60 g");
+    json_t *reviewed = find_by(mc_test_json_at(o, "items"), "kind", "review");
+    assert_string_equal(mc_test_json_string(reviewed, "counterparty.handle"), "garden");
+    assert_string_equal(mc_test_json_string(reviewed, "memo"), "approved");
+    assert_int_equal(mc_test_json_int(reviewed, "delta.minor"), 0);
+    mc_test_wallet_run(&f->wallet, "alice", "history", "--limit", "0", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "for garden");
+    mc_test_wallet_expect(&f->wallet, 0, "by garden");
+    mc_test_wallet_expect(&f->wallet, 0, "161.60 g");
 }
 
 /* The whole history for an auditor, and mcaudit's verdict on it. */
 static void export_for_audit(wallet_fixture *f)
 {
-    char file[WALLET_PATH_MAX];
-    path_in(f, "garden.audit", file, sizeof file);
+    char file[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "garden.audit", file, sizeof file);
     int64_t height = ledger_height(f);
-    json_t *o = wallet_json(f, "steward", 0, "audit", "export", "--out", file, NULL);
-    assert_int_equal(jint(o, "entries"), height);
+    json_t *o =
+        mc_test_wallet_json(&f->wallet, "steward", 0, "audit", "export", "--out", file, NULL);
+    assert_int_equal(mc_test_json_int(o, "entries"), height);
     assert_int_equal(access(file, R_OK), 0);
     /* The auditor replays the whole history offline, the rounds' payouts
      * included, and accepts it. */
@@ -966,7 +761,7 @@ static void export_for_audit(wallet_fixture *f)
     json_error_t err;
     json_t *summary = json_loads(out, 0, &err);
     assert_non_null(summary);
-    assert_int_equal(jint(summary, "entries"), height);
+    assert_int_equal(mc_test_json_int(summary, "entries"), height);
     json_decref(summary);
 }
 
@@ -988,7 +783,7 @@ static void test_garden(void **state)
 
     /* ---- the export for mcaudit, its own step ---- */
     export_for_audit(f);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- a commons run by its own key ------------------------------------------------------ */
@@ -996,46 +791,50 @@ static void test_garden(void **state)
 static void test_own_key(void **state)
 {
     wallet_fixture *f = *state;
-    char id[TX_ID_HEX_LEN + 1];
+    char id[MC_TEST_TX_ID_HEX_LEN + 1];
     open_account(f, "fund", "commons", NULL, NULL, NULL);
     open_account(f, "alice", "member", NULL, NULL, NULL);
     open_account(f, "bob", "member", NULL, NULL, NULL);
-    wallet_json(f, "bob", 0, "pay", "fund", "50", "--reciprocity", NULL);
-    json_t *o = wallet_json(f, "alice", 0, "contribute", "fund", "--points", "3", "--description",
-                            "accounts of the fund", NULL);
-    snprintf(id, sizeof id, "%s", jstr(o, "contribution_id"));
-    assert_error(wallet_json(f, "bob", 1, "approve", id, NULL), "NOT_A_KEEPER");
-    o = wallet_json(f, "fund", 0, "approve", id, NULL); /* its own key: quorum 1, at once */
-    assert_string_equal(jstr(o, "status"), "approved");
-    assert_string_equal(jstr(o, "contributor"), "alice");
-    assert_true(jint(o, "height") > 0);
+    mc_test_wallet_json(&f->wallet, "bob", 0, "pay", "fund", "50", "--reciprocity", NULL);
+    json_t *o = mc_test_wallet_json(&f->wallet, "alice", 0, "contribute", "fund", "--points", "3",
+                                    "--description", "accounts of the fund", NULL);
+    snprintf(id, sizeof id, "%s", mc_test_json_string(o, "contribution_id"));
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "bob", 1, "approve", id, NULL),
+                              "NOT_A_KEEPER");
+    /* Its own key: quorum 1, at once. */
+    o = mc_test_wallet_json(&f->wallet, "fund", 0, "approve", id, NULL);
+    assert_string_equal(mc_test_json_string(o, "status"), "approved");
+    assert_string_equal(mc_test_json_string(o, "contributor"), "alice");
+    assert_true(mc_test_json_int(o, "height") > 0);
 
-    o = wallet_json(f, "fund", 0, "distribute", "fund", "--share", "50%", NULL);
-    assert_int_equal(payout(jpath(o, "preview"), "alice"), 2500);
-    assert_int_equal(payout(jpath(o, "round"), "alice"), 2500);
-    assert_true(jbool(o, "as_previewed"));
-    assert_int_equal(jint(o, "round.round"), 1);
-    assert_int_equal(jint(o, "round.height"), jint(o, "height"));
+    o = mc_test_wallet_json(&f->wallet, "fund", 0, "distribute", "fund", "--share", "50%", NULL);
+    assert_int_equal(payout(mc_test_json_at(o, "preview"), "alice"), 2500);
+    assert_int_equal(payout(mc_test_json_at(o, "round"), "alice"), 2500);
+    assert_true(mc_test_json_bool(o, "as_previewed"));
+    assert_int_equal(mc_test_json_int(o, "round.round"), 1);
+    assert_int_equal(mc_test_json_int(o, "round.height"), mc_test_json_int(o, "height"));
     assert_int_equal(balance(f, "alice"), 2500);
     assert_int_equal(balance(f, "fund"), 2500);
 
-    o = wallet_json(f, "fund", 0, "pay", "bob", "5", "--from", "fund", NULL);
-    assert_string_equal(jstr(o, "payer"), "fund");
-    assert_int_equal(jint(o, "balance.minor"), 2000);
-    wallet(f, "fund", "pay", "bob", "1", "--from", "fund", NULL);
-    expect_words(f, 0, "paid 1.00 g from fund to bob");
-    assert_error(wallet_json(f, "alice", 1, "pay", "bob", "1", "--from", "fund", NULL),
-                 "NOT_A_KEEPER");
+    o = mc_test_wallet_json(&f->wallet, "fund", 0, "pay", "bob", "5", "--from", "fund", NULL);
+    assert_string_equal(mc_test_json_string(o, "payer"), "fund");
+    assert_int_equal(mc_test_json_int(o, "balance.minor"), 2000);
+    mc_test_wallet_run(&f->wallet, "fund", "pay", "bob", "1", "--from", "fund", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "paid 1.00 g from fund to bob");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "alice", 1, "pay", "bob", "1", "--from", "fund", NULL),
+        "NOT_A_KEEPER");
 
     /* In words: the preview, then the round as applied. */
-    o = wallet_json(f, "alice", 0, "contribute", "fund", "--points", "1", "--description", "more",
-                    NULL);
-    snprintf(id, sizeof id, "%s", jstr(o, "contribution_id"));
-    wallet(f, "fund", "reject", id, NULL);
-    expect_words(f, 0, "rejected contribution");
-    assert_error(wallet_json(f, "fund", 1, "distribute", "fund", "--share", "50%", NULL),
-                 "NO_CONTRIBUTIONS");
-    finish_node(f);
+    o = mc_test_wallet_json(&f->wallet, "alice", 0, "contribute", "fund", "--points", "1",
+                            "--description", "more", NULL);
+    snprintf(id, sizeof id, "%s", mc_test_json_string(o, "contribution_id"));
+    mc_test_wallet_run(&f->wallet, "fund", "reject", id, NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "rejected contribution");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "fund", 1, "distribute", "fund", "--share", "50%", NULL),
+        "NO_CONTRIBUTIONS");
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- the command line ------------------------------------------------------------------- */
@@ -1043,19 +842,6 @@ static void test_own_key(void **state)
 static const char *const commons_commands[] = {"reciprocity", "contribute", "contributions",
                                                "approve",     "reject",     "distribute",
                                                "rounds",      "pay"};
-
-/* A loopback port bound and not listening: connections are refused. */
-static int closed_port(int *fd)
-{
-    *fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(*fd >= 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    assert_int_equal(bind(*fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    assert_int_equal(getsockname(*fd, (struct sockaddr *)&addr, &len), 0);
-    return ntohs(addr.sin_port);
-}
 
 static void check_unreachable(wallet_fixture *f)
 {
@@ -1070,12 +856,12 @@ static void check_unreachable(wallet_fixture *f)
         {"pay", "bob", "1", "--from", "garden"}};
     int fd = -1;
     char address[64];
-    snprintf(address, sizeof address, "127.0.0.1:%d", closed_port(&fd));
+    snprintf(address, sizeof address, "127.0.0.1:%d", mc_test_closed_port(&fd));
     for (size_t i = 0; i < sizeof node_commands / sizeof node_commands[0]; i++) {
         const char *const *c = node_commands[i];
-        json_t *o =
-            wallet_json(f, "cli", 3, "--node", address, c[0], c[1], c[2], c[3], c[4], c[5], NULL);
-        assert_error(o, "UNREACHABLE");
+        json_t *o = mc_test_wallet_json(&f->wallet, "cli", 3, "--node", address, c[0], c[1], c[2],
+                                        c[3], c[4], c[5], NULL);
+        mc_test_json_assert_error(o, "UNREACHABLE");
     }
     close(fd);
 }
@@ -1084,38 +870,43 @@ static void test_usage(void **state)
 {
     wallet_fixture *f = *state;
     char usage[64];
-    wallet(f, "cli", "init", "cli", "--no-passphrase", NULL);
-    wallet(f, "cli", "help", NULL);
+    mc_test_wallet_run(&f->wallet, "cli", "init", "cli", "--no-passphrase", NULL);
+    mc_test_wallet_run(&f->wallet, "cli", "help", NULL);
     for (size_t i = 0; i < sizeof commons_commands / sizeof commons_commands[0]; i++) {
         snprintf(usage, sizeof usage, "\n  %s ", commons_commands[i]);
-        expect_words(f, 0, usage);
+        mc_test_wallet_expect(&f->wallet, 0, usage);
     }
     for (size_t i = 0; i < sizeof commons_commands / sizeof commons_commands[0]; i++) {
         snprintf(usage, sizeof usage, "usage: mcwallet [OPTIONS] %s", commons_commands[i]);
-        wallet(f, "cli", "help", commons_commands[i], NULL);
-        expect_words(f, 0, usage);
-        wallet(f, "cli", commons_commands[i], "--help", NULL);
-        expect_words(f, 0, usage);
-        assert_int_equal(wallet(f, "cli", commons_commands[i], "--bogus", NULL), 2);
+        mc_test_wallet_run(&f->wallet, "cli", "help", commons_commands[i], NULL);
+        mc_test_wallet_expect(&f->wallet, 0, usage);
+        mc_test_wallet_run(&f->wallet, "cli", commons_commands[i], "--help", NULL);
+        mc_test_wallet_expect(&f->wallet, 0, usage);
+        assert_int_equal(
+            mc_test_wallet_run(&f->wallet, "cli", commons_commands[i], "--bogus", NULL), 2);
     }
-    wallet(f, "cli", "pay", "--help", NULL);
-    expect_words(f, 0, "--reciprocity");
-    wallet(f, "cli", "distribute", "-h", NULL);
-    expect_words(f, 0, "--dry-run");
+    mc_test_wallet_run(&f->wallet, "cli", "pay", "--help", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "--reciprocity");
+    mc_test_wallet_run(&f->wallet, "cli", "distribute", "-h", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "--dry-run");
 
     /* Usage errors are found before the node is asked (it is stopped). */
-    finish_node(f);
-    assert_int_equal(wallet(f, "cli", "reciprocity", NULL), 2);
-    assert_int_equal(wallet(f, "cli", "reciprocity", "a", "b", NULL), 2);
-    assert_int_equal(wallet(f, "cli", "reciprocity", "garden", "--since", "yesterday", NULL), 2);
-    assert_int_equal(wallet(f, "cli", "rounds", NULL), 2);
-    assert_int_equal(wallet(f, "cli", "contributions", NULL), 2);
-    assert_int_equal(wallet(f, "cli", "contributions", "garden", "--status", "x", NULL), 2);
-    assert_int_equal(wallet(f, "cli", "reject", "abcd", NULL), 2);
-    assert_int_equal(wallet(f, "cli", "pay", "bob", NULL), 2);
-    assert_int_equal(wallet(f, "cli", "pay", "bob", "1", "memo", "more", NULL), 2);
-    assert_int_equal(wallet(f, "cli", "pay", "bob", "1", "--from", NULL), 2);
-    assert_int_equal(wallet(f, "cli", "distribute", "garden", NULL), 2);
+    mc_test_node_finish(&f->node);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "cli", "reciprocity", NULL), 2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "cli", "reciprocity", "a", "b", NULL), 2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "cli", "reciprocity", "garden", "--since",
+                                        "yesterday", NULL),
+                     2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "cli", "rounds", NULL), 2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "cli", "contributions", NULL), 2);
+    assert_int_equal(
+        mc_test_wallet_run(&f->wallet, "cli", "contributions", "garden", "--status", "x", NULL), 2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "cli", "reject", "abcd", NULL), 2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "cli", "pay", "bob", NULL), 2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "cli", "pay", "bob", "1", "memo", "more", NULL),
+                     2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "cli", "pay", "bob", "1", "--from", NULL), 2);
+    assert_int_equal(mc_test_wallet_run(&f->wallet, "cli", "distribute", "garden", NULL), 2);
     check_unreachable(f);
 }
 

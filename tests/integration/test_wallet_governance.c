@@ -27,7 +27,6 @@
  * Every test ends by stopping the node with SIGTERM (exit 0) and running
  * `mcnode check` on its data. Any sanitizer report in a wallet's output or
  * the node's log fails the test. */
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,95 +36,26 @@
 #include <jansson.h>
 
 #include "fixture.h"
+#include "json_path.h"
 #include "mc/error.h"
 #include "node_harness.h"
+#include "wallet_run.h"
 
-#define WALLET_OUT_MAX (64u * 1024u)
-#define WALLET_RUN_TIMEOUT_MS 30000
-#define WALLET_ARGV_MAX 40u
-#define WALLET_PATH_MAX 1024u
-#define WALLET_CMDLINE_MAX 1024u
-#define KEY_HEX_LEN (2u * MC_PUBLIC_KEY_BYTES)
-#define NODE_LOG_MAX (1u << 20)
 #define GOV_STEWARDS 3u
 #define GOV_QUORUM 2u
 #define BODY_BYTE_FLIPPED 10u /* a byte of the ledger id inside the signed body */
-
-static const char *const sanitizer_marks[] = {
-    "ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "ERROR: ThreadSanitizer"};
 
 static const char *const steward_names[GOV_STEWARDS] = {"s1", "s2", "s3"};
 
 typedef struct gov_fixture {
     mc_test_node node;
-    char root[512]; /* the wallets: ROOT/NAME, and the proposal files; removed by teardown */
-    char steward_keys[GOV_STEWARDS][KEY_HEX_LEN + 1];
-    size_t stewards; /* s1..sN are the node's stewards */
-    char out[WALLET_OUT_MAX];
-    char cmdline[WALLET_CMDLINE_MAX];
-    int status;
-    json_t *answer;     /* the last --json answer; freed by the next run */
-    size_t words_len;   /* bytes of words (stderr) before the JSON answer */
+    mc_test_wallet wallet; /* the wallets: ROOT/NAME, the proposal files, and the last run */
+    char steward_keys[GOV_STEWARDS][MC_TEST_KEY_HEX_LEN + 1];
+    size_t stewards;    /* s1..sN are the node's stewards */
     unsigned proposals; /* proposal files made, for their names */
 } gov_fixture;
 
 /* ---- running the wallet --------------------------------------------------- */
-
-static void check_sanitizers(const char *what, const char *text)
-{
-    for (size_t i = 0; i < sizeof sanitizer_marks / sizeof sanitizer_marks[0]; i++) {
-        if (strstr(text, sanitizer_marks[i]) != NULL) {
-            fprintf(stderr, "%s: a sanitizer report:\n%s\n", what, text);
-            fail();
-        }
-    }
-}
-
-static void note_cmdline(gov_fixture *f, const char *const *argv)
-{
-    size_t len = 0;
-    f->cmdline[0] = '\0';
-    for (size_t i = 1; argv[i] != NULL && len < sizeof f->cmdline; i++) {
-        int n =
-            snprintf(f->cmdline + len, sizeof f->cmdline - len, "%s%s", i > 1 ? " " : "", argv[i]);
-        len += n > 0 ? (size_t)n : 0;
-    }
-}
-
-/* mcwallet --node NODE --wallet ROOT/who [--json] ARGS... (NULL-terminated).
- * The output (stdout and stderr) lands in f->out; returns the exit status. */
-static int run_wallet(gov_fixture *f, const char *who, bool json, const char *const *args)
-{
-    const char *argv[WALLET_ARGV_MAX + 1];
-    char dir[WALLET_PATH_MAX];
-    size_t a = 0;
-    snprintf(dir, sizeof dir, "%s/%s", f->root, who);
-    argv[a++] = mc_test_bin("MC_WALLET_BIN");
-    if (f->node.address[0] != '\0') {
-        argv[a++] = "--node";
-        argv[a++] = f->node.address;
-    }
-    argv[a++] = "--wallet";
-    argv[a++] = dir;
-    if (json) {
-        argv[a++] = "--json";
-    }
-    for (size_t i = 0; args[i] != NULL; i++) {
-        assert_true(a < WALLET_ARGV_MAX);
-        argv[a++] = args[i];
-    }
-    argv[a] = NULL;
-    json_decref(f->answer);
-    f->answer = NULL;
-    note_cmdline(f, argv);
-    f->status = mc_test_run(argv, NULL, f->out, sizeof f->out, WALLET_RUN_TIMEOUT_MS);
-    check_sanitizers(f->cmdline, f->out);
-    if (f->status < 0) {
-        fprintf(stderr, "%s: ran past %d ms:\n%s\n", f->cmdline, WALLET_RUN_TIMEOUT_MS, f->out);
-        fail();
-    }
-    return f->status;
-}
 
 /* The NULL-terminated arguments of `ap` into `args` (room for max + 1). */
 static void collect(va_list ap, const char **args, size_t max)
@@ -138,200 +68,23 @@ static void collect(va_list ap, const char **args, size_t max)
     args[n] = NULL;
 }
 
-/* In words: the exit status (the output in f->out). */
-static int wallet(gov_fixture *f, const char *who, ...)
-{
-    const char *args[WALLET_ARGV_MAX + 1];
-    va_list ap;
-    va_start(ap, who);
-    collect(ap, args, WALLET_ARGV_MAX);
-    va_end(ap);
-    return run_wallet(f, who, false, args);
-}
-
-/* Assert the last run exited `expect` and said the words `text`. */
-static void expect_words(const gov_fixture *f, int expect, const char *text)
-{
-    if (f->status != expect || (text != NULL && strstr(f->out, text) == NULL)) {
-        fprintf(stderr, "%s: exit %d (expected %d), output (expected to contain '%s'):\n%s\n",
-                f->cmdline, f->status, expect, text != NULL ? text : "", f->out);
-        fail();
-    }
-}
-
-/* The last run's output as one JSON object, after words on stderr when
- * `words_before` (cosign shows what it signs) or for a usage error (exit
- * 2: the message and the usage on stderr): "ok" as the exit says, and
- * on a failure an "error" with a code, its name and a message. */
-static json_t *parse_answer(gov_fixture *f, int expect, bool words_before)
-{
-    expect_words(f, expect, NULL);
-    const char *start = f->out[0] == '{' ? f->out : strstr(f->out, "\n{");
-    start = start != NULL && start != f->out ? start + 1 : start;
-    f->words_len = start != NULL ? (size_t)(start - f->out) : 0;
-    json_error_t err;
-    f->answer = start != NULL ? json_loads(start, 0, &err) : NULL;
-    if (!json_is_object(f->answer) || (!words_before && expect != 2 && f->words_len > 0)) {
-        fprintf(stderr, "%s: not one JSON object:\n%s\n", f->cmdline, f->out);
-        fail();
-    }
-    json_t *ok = json_object_get(f->answer, "ok");
-    assert_true(json_is_boolean(ok));
-    assert_int_equal(json_is_true(ok), expect == 0);
-    json_t *error = json_object_get(f->answer, "error");
-    if (expect == 0) {
-        assert_null(error);
-        return f->answer;
-    }
-    json_t *code = json_object_get(error, "code"), *name = json_object_get(error, "name");
-    assert_true(json_is_integer(code) && json_is_string(name));
-    assert_string_equal(mc_err_name((int)json_integer_value(code)), json_string_value(name));
-    assert_true(json_string_length(json_object_get(error, "message")) > 0);
-    return f->answer;
-}
-
-/* With --json: the answer (valid until the next run), after asserting the
- * exit status is `expect`. */
-static json_t *wallet_json(gov_fixture *f, const char *who, int expect, ...)
-{
-    const char *args[WALLET_ARGV_MAX + 1];
-    va_list ap;
-    va_start(ap, expect);
-    collect(ap, args, WALLET_ARGV_MAX);
-    va_end(ap);
-    run_wallet(f, who, true, args);
-    return parse_answer(f, expect, false);
-}
-
 /* ---- reading answers -------------------------------------------------------- */
-
-/* The value at "a.b.0.c" (a number indexes an array), or NULL. */
-static json_t *jpath(json_t *o, const char *path)
-{
-    char key[64];
-    const char *p = path;
-    while (o != NULL && *p != '\0') {
-        size_t n = strcspn(p, ".");
-        assert_true(n < sizeof key);
-        memcpy(key, p, n);
-        key[n] = '\0';
-        o = json_is_array(o) ? json_array_get(o, strtoul(key, NULL, 10)) : json_object_get(o, key);
-        p += n + (p[n] == '.');
-    }
-    return o;
-}
-
-static void bad_path(json_t *o, const char *path, const char *what)
-{
-    char *text = json_dumps(o, JSON_INDENT(2));
-    fprintf(stderr, "%s is not %s in:\n%s\n", path, what, text != NULL ? text : "?");
-    free(text);
-    fail();
-}
-
-static const char *jstr(json_t *o, const char *path)
-{
-    json_t *v = jpath(o, path);
-    if (!json_is_string(v)) {
-        bad_path(o, path, "a string");
-    }
-    return json_string_value(v);
-}
-
-static int64_t jint(json_t *o, const char *path)
-{
-    json_t *v = jpath(o, path);
-    if (!json_is_integer(v)) {
-        bad_path(o, path, "an integer");
-    }
-    return (int64_t)json_integer_value(v);
-}
-
-static bool jbool(json_t *o, const char *path)
-{
-    json_t *v = jpath(o, path);
-    if (!json_is_boolean(v)) {
-        bad_path(o, path, "a boolean");
-    }
-    return json_is_true(v);
-}
-
-static size_t jsize(json_t *o, const char *path)
-{
-    json_t *v = jpath(o, path);
-    if (!json_is_array(v)) {
-        bad_path(o, path, "an array");
-    }
-    return json_array_size(v);
-}
-
-static void assert_error(json_t *o, const char *name)
-{
-    if (strcmp(jstr(o, "error.name"), name) != 0) {
-        bad_path(o, "error.name", name);
-    }
-}
 
 static void assert_message_has(json_t *o, const char *text)
 {
-    if (strstr(jstr(o, "error.message"), text) == NULL) {
-        bad_path(o, "error.message", text);
+    if (strstr(mc_test_json_string(o, "error.message"), text) == NULL) {
+        mc_test_json_fail(o, "error.message", text);
     }
 }
 
-static void assert_hex(const char *s, size_t len)
-{
-    assert_int_equal(strlen(s), len);
-    assert_int_equal(strspn(s, "0123456789abcdef"), len);
-}
-
 /* ---- the community ------------------------------------------------------------ */
-
-static void path_in(const gov_fixture *f, const char *name, char *out, size_t len)
-{
-    snprintf(out, len, "%s/%s", f->root, name);
-}
-
-static void key_of(gov_fixture *f, const char *who, char out[KEY_HEX_LEN + 1])
-{
-    wallet(f, who, "key", NULL);
-    expect_words(f, 0, NULL);
-    assert_true(strlen(f->out) == KEY_HEX_LEN + 1 && f->out[KEY_HEX_LEN] == '\n');
-    memcpy(out, f->out, KEY_HEX_LEN);
-    out[KEY_HEX_LEN] = '\0';
-    assert_hex(out, KEY_HEX_LEN);
-}
-
-/* A new identity `name` (no passphrase) in its own wallet; its key. */
-static void new_identity(gov_fixture *f, const char *name, char key[KEY_HEX_LEN + 1])
-{
-    wallet(f, name, "init", name, "--no-passphrase", NULL);
-    expect_words(f, 0, "NOT encrypted");
-    key_of(f, name, key);
-}
-
-/* The key pair kept (unencrypted) in `name`'s wallet. */
-static mc_keypair *wallet_keypair(const gov_fixture *f, const char *name)
-{
-    char path[WALLET_PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s/keys/%s.key", f->root, name, name);
-    json_t *doc = json_load_file(path, 0, NULL);
-    assert_non_null(doc);
-    uint8_t seed[MC_SECRET_SEED_BYTES];
-    assert_int_equal(mc_hex_decode(jstr(doc, "seed"), seed, sizeof seed), MC_ERR_OK);
-    json_decref(doc);
-    mc_keypair *kp = NULL;
-    assert_int_equal(mc_keypair_from_seed(seed, &kp), MC_ERR_OK);
-    mc_memzero(seed, sizeof seed);
-    return kp;
-}
 
 /* The account of `key_hex` as the node has it, asked as steward s1. */
 static mc_client_account node_account(gov_fixture *f, const char *key_hex)
 {
     uint8_t key[MC_PUBLIC_KEY_BYTES];
     assert_int_equal(mc_hex_decode(key_hex, key, sizeof key), MC_ERR_OK);
-    mc_keypair *kp = wallet_keypair(f, "s1");
+    mc_keypair *kp = mc_test_wallet_keypair(&f->wallet, "s1");
     mc_client *c = mc_test_node_client(&f->node);
     assert_int_equal(mc_client_authenticate(c, kp, NULL), MC_ERR_OK);
     mc_client_account a;
@@ -339,34 +92,6 @@ static mc_client_account node_account(gov_fixture *f, const char *key_hex)
     mc_client_close(c);
     mc_keypair_free(kp);
     return a;
-}
-
-static void assert_node_log_clean(const mc_test_node *n)
-{
-    FILE *log = fopen(n->log_path, "r");
-    assert_non_null(log);
-    char *text = calloc(1, NODE_LOG_MAX + 1);
-    assert_non_null(text);
-    size_t len = fread(text, 1, NODE_LOG_MAX, log);
-    fclose(log);
-    text[len] = '\0';
-    check_sanitizers("the node's log", text);
-    free(text);
-}
-
-/* SIGTERM stops the node with exit 0, and `mcnode check` passes. */
-static void finish_node(gov_fixture *f)
-{
-    assert_int_equal(mc_test_node_stop(&f->node, SIGTERM, MC_TEST_STOP_TIMEOUT_MS), 0);
-    assert_node_log_clean(&f->node);
-    const char *argv[] = {mc_test_bin("MC_NODE_BIN"), "check", "--data", f->node.data_dir, NULL};
-    char out[4096];
-    int status = mc_test_run(argv, NULL, out, sizeof out, WALLET_RUN_TIMEOUT_MS);
-    check_sanitizers("mcnode check", out);
-    if (status != 0) {
-        fprintf(stderr, "mcnode check: exit %d:\n%s\n", status, out);
-        fail();
-    }
 }
 
 /* `mcnode init` with the wallet identities s1..sN as its only stewards (the
@@ -413,13 +138,12 @@ static int setup_with(void **state, size_t stewards, unsigned quorum, const char
 {
     gov_fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    char *dir = mc_test_tmpdir();
-    snprintf(f->root, sizeof f->root, "%s", dir);
-    free(dir);
     *state = f;
+    mc_test_wallet_init(&f->wallet, 0, 0);
+    f->wallet.node = f->node.address;
     f->stewards = stewards;
     for (size_t i = 0; i < stewards; i++) {
-        new_identity(f, steward_names[i], f->steward_keys[i]);
+        mc_test_wallet_identity(&f->wallet, steward_names[i], f->steward_keys[i]);
     }
     node_init(f, quorum, visibility);
     return 0;
@@ -446,16 +170,10 @@ static int teardown(void **state)
     if (f == NULL) {
         return 0;
     }
-    json_decref(f->answer);
     if (f->node.root[0] != '\0') {
         mc_test_node_destroy(&f->node);
     }
-    const char *keep = getenv("MC_TEST_KEEP");
-    if (keep != NULL && keep[0] == '1') {
-        fprintf(stderr, "MC_TEST_KEEP: leaving the wallets in %s\n", f->root);
-    } else if (f->root[0] != '\0') {
-        mc_test_rmtree(f->root);
-    }
+    mc_test_wallet_free(&f->wallet);
     free(f);
     return 0;
 }
@@ -466,14 +184,14 @@ static int teardown(void **state)
  * `file`) and the proposal carries 1 of `needed` signatures. */
 static void propose(gov_fixture *f, const char *who, unsigned needed, char *file, size_t len, ...)
 {
-    const char *args[WALLET_ARGV_MAX + 1];
+    const char *args[MC_TEST_WALLET_ARGS_MAX + 1];
     char name[32];
     snprintf(name, sizeof name, "proposal-%u.json", ++f->proposals);
-    path_in(f, name, file, len);
+    mc_test_wallet_path(&f->wallet, name, file, len);
     args[0] = "propose";
     va_list ap;
     va_start(ap, len);
-    collect(ap, args + 1, WALLET_ARGV_MAX - 3);
+    collect(ap, args + 1, MC_TEST_WALLET_ARGS_MAX - 3);
     va_end(ap);
     size_t n = 1;
     while (args[n] != NULL) {
@@ -482,12 +200,12 @@ static void propose(gov_fixture *f, const char *who, unsigned needed, char *file
     args[n++] = "--out";
     args[n++] = file;
     args[n] = NULL;
-    run_wallet(f, who, true, args);
-    json_t *o = parse_answer(f, 0, false);
-    assert_string_equal(jstr(o, "proposal"), file);
-    assert_int_equal(jint(o, "signatures"), 1);
-    assert_int_equal(jint(o, "needed"), needed);
-    assert_hex(jstr(o, "tx_id"), 2 * MC_TX_ID_BYTES);
+    mc_test_wallet_run_args(&f->wallet, who, NULL, true, args);
+    json_t *o = mc_test_wallet_answer(&f->wallet, 0, false);
+    assert_string_equal(mc_test_json_string(o, "proposal"), file);
+    assert_int_equal(mc_test_json_int(o, "signatures"), 1);
+    assert_int_equal(mc_test_json_int(o, "needed"), needed);
+    mc_test_assert_hex(mc_test_json_string(o, "tx_id"), 2 * MC_TX_ID_BYTES);
     assert_null(json_object_get(o, "height")); /* nothing was submitted */
     assert_int_equal(access(file, F_OK), 0);
 }
@@ -496,15 +214,15 @@ static void propose(gov_fixture *f, const char *who, unsigned needed, char *file
 static json_t *cosign(gov_fixture *f, const char *who, const char *file, int expect)
 {
     const char *args[] = {"cosign", file, "--yes", NULL};
-    run_wallet(f, who, true, args);
-    return parse_answer(f, expect, true);
+    mc_test_wallet_run_args(&f->wallet, who, NULL, true, args);
+    return mc_test_wallet_answer(&f->wallet, expect, true);
 }
 
 static json_t *submit(gov_fixture *f, const char *who, const char *file, int expect)
 {
     const char *args[] = {"submit", file, NULL};
-    run_wallet(f, who, true, args);
-    return parse_answer(f, expect, false);
+    mc_test_wallet_run_args(&f->wallet, who, NULL, true, args);
+    return mc_test_wallet_answer(&f->wallet, expect, false);
 }
 
 /* The signers listed in a proposal file. */
@@ -512,8 +230,8 @@ static size_t proposal_signers(const char *file)
 {
     json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, NULL);
     assert_non_null(doc);
-    assert_string_equal(jstr(doc, "format"), "mc-proposal-1");
-    size_t n = jsize(doc, "signers");
+    assert_string_equal(mc_test_json_string(doc, "format"), "mc-proposal-1");
+    size_t n = mc_test_json_array_size(doc, "signers");
     json_decref(doc);
     return n;
 }
@@ -522,96 +240,100 @@ static size_t proposal_signers(const char *file)
  * the submit's answer. */
 #define PASS(f, needed, ...)                                                                       \
     do {                                                                                           \
-        char pass_file[WALLET_PATH_MAX];                                                           \
+        char pass_file[MC_TEST_WALLET_PATH_MAX];                                                   \
         propose((f), "s1", (needed), pass_file, sizeof pass_file, __VA_ARGS__, NULL);              \
         for (unsigned s = 1; s < (needed); s++) {                                                  \
             cosign((f), steward_names[s], pass_file, 0);                                           \
         }                                                                                          \
         json_t *pass_o = submit((f), "s1", pass_file, 0);                                          \
-        assert_true(jint(pass_o, "height") > 0);                                                   \
-        assert_false(jbool(pass_o, "duplicate"));                                                  \
+        assert_true(mc_test_json_int(pass_o, "height") > 0);                                       \
+        assert_false(mc_test_json_bool(pass_o, "duplicate"));                                      \
     } while (0)
 
 /* ---- quorum ------------------------------------------------------------------------ */
 
 static void check_info_steward(gov_fixture *f)
 {
-    json_t *o = wallet_json(f, "s1", 0, "info", NULL);
-    assert_int_equal(jint(o, "quorum"), GOV_QUORUM);
-    assert_int_equal(jsize(o, "stewards"), GOV_STEWARDS);
+    json_t *o = mc_test_wallet_json(&f->wallet, "s1", 0, "info", NULL);
+    assert_int_equal(mc_test_json_int(o, "quorum"), GOV_QUORUM);
+    assert_int_equal(mc_test_json_array_size(o, "stewards"), GOV_STEWARDS);
     for (size_t i = 0; i < GOV_STEWARDS; i++) {
         char at[16];
         snprintf(at, sizeof at, "stewards.%zu", i);
-        assert_string_equal(jstr(o, at), f->steward_keys[i]);
+        assert_string_equal(mc_test_json_string(o, at), f->steward_keys[i]);
     }
-    assert_int_equal(jsize(o, "auditors"), 0);
-    assert_int_equal(jint(o, "fee_bps"), 0);
+    assert_int_equal(mc_test_json_array_size(o, "auditors"), 0);
+    assert_int_equal(mc_test_json_int(o, "fee_bps"), 0);
     assert_null(json_object_get(o, "fee_account"));
-    assert_string_equal(jstr(o, "identity.name"), "s1");
-    assert_string_equal(jstr(o, "identity.public_key"), f->steward_keys[0]);
-    assert_int_equal(jsize(o, "identity.roles"), 1);
-    assert_string_equal(jstr(o, "identity.roles.0"), "steward");
-    wallet(f, "s1", "info", NULL);
-    expect_words(f, 0,
-                 "\nstewards   3, quorum 2\nauditors   0\nfee        none\nlimits     member");
-    expect_words(f, 0, "\nidentity   s1 (steward)\n");
+    assert_string_equal(mc_test_json_string(o, "identity.name"), "s1");
+    assert_string_equal(mc_test_json_string(o, "identity.public_key"), f->steward_keys[0]);
+    assert_int_equal(mc_test_json_array_size(o, "identity.roles"), 1);
+    assert_string_equal(mc_test_json_string(o, "identity.roles.0"), "steward");
+    mc_test_wallet_run(&f->wallet, "s1", "info", NULL);
+    mc_test_wallet_expect(
+        &f->wallet, 0,
+        "\nstewards   3, quorum 2\nauditors   0\nfee        none\nlimits     member");
+    mc_test_wallet_expect(&f->wallet, 0, "\nidentity   s1 (steward)\n");
     /* A wallet without an identity: no identity, no failure. */
-    o = wallet_json(f, "nobody", 0, "info", NULL);
+    o = mc_test_wallet_json(&f->wallet, "nobody", 0, "info", NULL);
     assert_null(json_object_get(o, "identity"));
-    wallet(f, "nobody", "info", NULL);
-    expect_words(f, 0, "stewards   3, quorum 2");
-    assert_null(strstr(f->out, "identity"));
+    mc_test_wallet_run(&f->wallet, "nobody", "info", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "stewards   3, quorum 2");
+    assert_null(strstr(f->wallet.out, "identity"));
 }
 
 /* A steward alone is refused and told how to propose. */
 static void check_alone(gov_fixture *f, const char *alice)
 {
-    json_t *o = wallet_json(f, "s1", 1, "open", "alice", alice, NULL);
-    assert_error(o, "QUORUM_NOT_MET");
+    json_t *o = mc_test_wallet_json(&f->wallet, "s1", 1, "open", "alice", alice, NULL);
+    mc_test_json_assert_error(o, "QUORUM_NOT_MET");
     assert_message_has(o, "needs 2 signatures of the stewards and carries 1");
     assert_message_has(o, "mcwallet propose open ... --out FILE");
     assert_message_has(o, "mcwallet cosign FILE");
     assert_null(json_object_get(o, "tx_id")); /* nothing was sent */
-    wallet(f, "s1", "open", "alice", alice, NULL);
-    expect_words(f, 1, "(QUORUM_NOT_MET)");
-    expect_words(f, 1, "propose open");
+    mc_test_wallet_run(&f->wallet, "s1", "open", "alice", alice, NULL);
+    mc_test_wallet_expect(&f->wallet, 1, "(QUORUM_NOT_MET)");
+    mc_test_wallet_expect(&f->wallet, 1, "propose open");
 }
 
 /* propose, cosign, submit (twice), and a third steward's cosign after. */
 static void check_propose_open(gov_fixture *f, const char *alice)
 {
-    char file[WALLET_PATH_MAX];
+    char file[MC_TEST_WALLET_PATH_MAX];
     propose(f, "s1", GOV_QUORUM, file, sizeof file, "open", "alice", alice, NULL);
     assert_int_equal(proposal_signers(file), 1);
-    assert_error(submit(f, "s3", file, 1), "QUORUM_NOT_MET"); /* the ledger counts 1 of 2 */
+    /* The ledger counts 1 of 2. */
+    mc_test_json_assert_error(submit(f, "s3", file, 1), "QUORUM_NOT_MET");
     json_t *o = cosign(f, "s2", file, 0);
-    assert_int_equal(jint(o, "signatures"), 2);
-    assert_int_equal(jint(o, "needed"), 2);
-    assert_non_null(strstr(jstr(o, "summary"), "open a member account 'alice' for the key"));
-    assert_non_null(strstr(f->out, "open a member account 'alice'")); /* the words, first */
+    assert_int_equal(mc_test_json_int(o, "signatures"), 2);
+    assert_int_equal(mc_test_json_int(o, "needed"), 2);
+    assert_non_null(
+        strstr(mc_test_json_string(o, "summary"), "open a member account 'alice' for the key"));
+    assert_non_null(strstr(f->wallet.out, "open a member account 'alice'")); /* the words, first */
     assert_int_equal(proposal_signers(file), 2);
     o = cosign(f, "s2", file, 0);
-    assert_int_equal(jint(o, "signatures"), 2);
-    wallet(f, "s2", "cosign", file, "--yes", NULL);
-    expect_words(f, 0, "you have already signed it\n");
-    expect_words(f, 0, ": 2 of the 2 signatures of the stewards it needs: ready, run\n");
+    assert_int_equal(mc_test_json_int(o, "signatures"), 2);
+    mc_test_wallet_run(&f->wallet, "s2", "cosign", file, "--yes", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "you have already signed it\n");
+    mc_test_wallet_expect(&f->wallet, 0,
+                          ": 2 of the 2 signatures of the stewards it needs: ready, run\n");
     o = submit(f, "alice", file, 0); /* anyone may submit */
-    int64_t height = jint(o, "height");
+    int64_t height = mc_test_json_int(o, "height");
     assert_int_equal(height, 1);
-    assert_false(jbool(o, "duplicate"));
+    assert_false(mc_test_json_bool(o, "duplicate"));
     o = submit(f, "s1", file, 0);
-    assert_int_equal(jint(o, "height"), height);
-    assert_true(jbool(o, "duplicate"));
+    assert_int_equal(mc_test_json_int(o, "height"), height);
+    assert_true(mc_test_json_bool(o, "duplicate"));
     o = cosign(f, "s3", file, 0);
-    assert_int_equal(jint(o, "signatures"), 2);
-    assert_int_equal(jint(o, "applied_height"), height);
+    assert_int_equal(mc_test_json_int(o, "signatures"), 2);
+    assert_int_equal(mc_test_json_int(o, "applied_height"), height);
     assert_int_equal(proposal_signers(file), 2); /* not signed again */
-    wallet(f, "s3", "cosign", file, "--yes", NULL);
-    expect_words(f, 0, "already carries enough signatures");
-    expect_words(f, 0, "already applied at height 1");
-    o = wallet_json(f, "s1", 0, "balance", "alice", NULL);
-    assert_string_equal(jstr(o, "public_key"), alice);
-    assert_int_equal(jint(o, "balance.minor"), 0);
+    mc_test_wallet_run(&f->wallet, "s3", "cosign", file, "--yes", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "already carries enough signatures");
+    mc_test_wallet_expect(&f->wallet, 0, "already applied at height 1");
+    o = mc_test_wallet_json(&f->wallet, "s1", 0, "balance", "alice", NULL);
+    assert_string_equal(mc_test_json_string(o, "public_key"), alice);
+    assert_int_equal(mc_test_json_int(o, "balance.minor"), 0);
 }
 
 /* Someone who is not a steward: no cosign, no direct command, no proposal. */
@@ -619,14 +341,15 @@ static void check_outsider(gov_fixture *f, char *file, size_t len)
 {
     propose(f, "s1", GOV_QUORUM, file, len, "freeze", "alice", NULL);
     json_t *o = cosign(f, "alice", file, 1);
-    assert_error(o, "NOT_A_STEWARD");
+    mc_test_json_assert_error(o, "NOT_A_STEWARD");
     assert_int_equal(proposal_signers(file), 1);
-    o = wallet_json(f, "alice", 1, "freeze", "alice", NULL);
-    assert_error(o, "NOT_A_STEWARD");
-    char other[WALLET_PATH_MAX];
-    path_in(f, "outsider.json", other, sizeof other);
-    o = wallet_json(f, "alice", 1, "propose", "freeze", "alice", "--out", other, NULL);
-    assert_error(o, "NOT_A_STEWARD");
+    o = mc_test_wallet_json(&f->wallet, "alice", 1, "freeze", "alice", NULL);
+    mc_test_json_assert_error(o, "NOT_A_STEWARD");
+    char other[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "outsider.json", other, sizeof other);
+    o = mc_test_wallet_json(&f->wallet, "alice", 1, "propose", "freeze", "alice", "--out", other,
+                            NULL);
+    mc_test_json_assert_error(o, "NOT_A_STEWARD");
     assert_int_equal(access(other, F_OK), -1);
 }
 
@@ -636,7 +359,7 @@ static void tamper(const char *from, const char *to, long at)
 {
     json_t *doc = json_load_file(from, JSON_REJECT_DUPLICATES, NULL);
     assert_non_null(doc);
-    char *hex = strdup(jstr(doc, "signed_tx"));
+    char *hex = strdup(mc_test_json_string(doc, "signed_tx"));
     assert_non_null(hex);
     size_t len = strlen(hex), i = at < 0 ? len - (size_t)(-at) : (size_t)at;
     assert_true(i < len);
@@ -649,31 +372,31 @@ static void tamper(const char *from, const char *to, long at)
 
 static void check_tampered(gov_fixture *f, const char *file)
 {
-    char bad[WALLET_PATH_MAX];
+    char bad[MC_TEST_WALLET_PATH_MAX];
     const long digits[] = {-1, 2 * BODY_BYTE_FLIPPED}; /* the last signature, the body */
     for (size_t i = 0; i < sizeof digits / sizeof digits[0]; i++) {
-        path_in(f, "tampered.json", bad, sizeof bad);
+        mc_test_wallet_path(&f->wallet, "tampered.json", bad, sizeof bad);
         tamper(file, bad, digits[i]);
-        assert_error(cosign(f, "s2", bad, 1), "BAD_SIGNATURE");
+        mc_test_json_assert_error(cosign(f, "s2", bad, 1), "BAD_SIGNATURE");
         assert_int_equal(proposal_signers(bad), 1);
-        assert_error(submit(f, "s2", bad, 1), "BAD_SIGNATURE");
+        mc_test_json_assert_error(submit(f, "s2", bad, 1), "BAD_SIGNATURE");
         unlink(bad);
     }
-    json_t *o = wallet_json(f, "s1", 0, "balance", "alice", NULL);
-    assert_string_equal(jstr(o, "status"), "active");
+    json_t *o = mc_test_wallet_json(&f->wallet, "s1", 0, "balance", "alice", NULL);
+    assert_string_equal(mc_test_json_string(o, "status"), "active");
 }
 
 static void test_quorum(void **state)
 {
     gov_fixture *f = *state;
-    char alice[KEY_HEX_LEN + 1], file[WALLET_PATH_MAX];
+    char alice[MC_TEST_KEY_HEX_LEN + 1], file[MC_TEST_WALLET_PATH_MAX];
     check_info_steward(f);
-    new_identity(f, "alice", alice);
+    mc_test_wallet_identity(&f->wallet, "alice", alice);
     check_alone(f, alice);
     check_propose_open(f, alice);
     check_outsider(f, file, sizeof file);
     check_tampered(f, file);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- roles and auditors ---------------------------------------------------------- */
@@ -683,101 +406,112 @@ static json_t *party(json_t *list, const char *key)
 {
     for (size_t i = 0; i < json_array_size(list); i++) {
         json_t *p = json_array_get(list, i);
-        if (strcmp(jstr(p, "public_key"), key) == 0) {
+        if (strcmp(mc_test_json_string(p, "public_key"), key) == 0) {
             return p;
         }
     }
-    bad_path(list, key, "listed");
+    mc_test_json_fail(list, key, "listed");
     return NULL;
 }
 
 static void check_roles_list(gov_fixture *f, const char *who, const char *aud, const char *bob)
 {
-    json_t *o = wallet_json(f, who, 0, "roles", NULL);
-    assert_int_equal(jint(o, "quorum"), GOV_QUORUM);
-    assert_int_equal(jsize(o, "stewards"), GOV_STEWARDS);
-    assert_string_equal(jstr(party(jpath(o, "stewards"), f->steward_keys[0]), "handle"), "s1");
-    assert_string_equal(jstr(party(jpath(o, "stewards"), f->steward_keys[1]), "handle"), "");
-    assert_int_equal(jsize(o, "auditors"), 2);
-    assert_string_equal(jstr(party(jpath(o, "auditors"), aud), "handle"), "");
-    assert_string_equal(jstr(party(jpath(o, "auditors"), bob), "handle"), "bob");
-    wallet(f, who, "roles", NULL);
-    expect_words(f, 0, "stewards   3, quorum 2\n");
-    expect_words(f, 0, "auditors   2\n");
-    char line[KEY_HEX_LEN + 16];
+    json_t *o = mc_test_wallet_json(&f->wallet, who, 0, "roles", NULL);
+    assert_int_equal(mc_test_json_int(o, "quorum"), GOV_QUORUM);
+    assert_int_equal(mc_test_json_array_size(o, "stewards"), GOV_STEWARDS);
+    assert_string_equal(
+        mc_test_json_string(party(mc_test_json_at(o, "stewards"), f->steward_keys[0]), "handle"),
+        "s1");
+    assert_string_equal(
+        mc_test_json_string(party(mc_test_json_at(o, "stewards"), f->steward_keys[1]), "handle"),
+        "");
+    assert_int_equal(mc_test_json_array_size(o, "auditors"), 2);
+    assert_string_equal(mc_test_json_string(party(mc_test_json_at(o, "auditors"), aud), "handle"),
+                        "");
+    assert_string_equal(mc_test_json_string(party(mc_test_json_at(o, "auditors"), bob), "handle"),
+                        "bob");
+    mc_test_wallet_run(&f->wallet, who, "roles", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "stewards   3, quorum 2\n");
+    mc_test_wallet_expect(&f->wallet, 0, "auditors   2\n");
+    char line[MC_TEST_KEY_HEX_LEN + 16];
     snprintf(line, sizeof line, "  %s  s1\n", f->steward_keys[0]);
-    expect_words(f, 0, line);
+    mc_test_wallet_expect(&f->wallet, 0, line);
     snprintf(line, sizeof line, "  %s\n", aud);
-    expect_words(f, 0, line);
+    mc_test_wallet_expect(&f->wallet, 0, line);
 }
 
 /* The auditor (no account) reads a private ledger and acts on nothing. */
 static void check_auditor(gov_fixture *f, const char *aud)
 {
-    json_t *o = wallet_json(f, "aud", 0, "info", NULL);
-    assert_int_equal(jsize(o, "identity.roles"), 1);
-    assert_string_equal(jstr(o, "identity.roles.0"), "auditor");
-    assert_string_equal(jstr(o, "auditors.0"), aud);
-    wallet(f, "aud", "info", NULL);
-    expect_words(f, 0, "\nauditors   1\n");
-    expect_words(f, 0, "\nidentity   aud (auditor)\n");
-    o = wallet_json(f, "aud", 0, "balance", "alice", NULL);
-    assert_false(jbool(o, "restricted"));
-    assert_int_equal(jint(o, "balance.minor"), 0);
-    assert_int_equal(jint(o, "limits.min.minor"), -30000);
-    o = wallet_json(f, "bob", 0, "balance", "alice", NULL); /* a member may not */
-    assert_true(jbool(o, "restricted"));
+    json_t *o = mc_test_wallet_json(&f->wallet, "aud", 0, "info", NULL);
+    assert_int_equal(mc_test_json_array_size(o, "identity.roles"), 1);
+    assert_string_equal(mc_test_json_string(o, "identity.roles.0"), "auditor");
+    assert_string_equal(mc_test_json_string(o, "auditors.0"), aud);
+    mc_test_wallet_run(&f->wallet, "aud", "info", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "\nauditors   1\n");
+    mc_test_wallet_expect(&f->wallet, 0, "\nidentity   aud (auditor)\n");
+    o = mc_test_wallet_json(&f->wallet, "aud", 0, "balance", "alice", NULL);
+    assert_false(mc_test_json_bool(o, "restricted"));
+    assert_int_equal(mc_test_json_int(o, "balance.minor"), 0);
+    assert_int_equal(mc_test_json_int(o, "limits.min.minor"), -30000);
+    o = mc_test_wallet_json(&f->wallet, "bob", 0, "balance", "alice", NULL); /* a member may not */
+    assert_true(mc_test_json_bool(o, "restricted"));
     assert_null(json_object_get(o, "balance"));
-    o = wallet_json(f, "aud", 0, "accounts", NULL);
-    assert_int_equal(jint(o, "total.minor"), 0); /* every balance visible */
-    assert_error(wallet_json(f, "aud", 1, "freeze", "alice", NULL), "NOT_A_STEWARD");
-    char file[WALLET_PATH_MAX];
-    path_in(f, "aud.json", file, sizeof file);
-    o = wallet_json(f, "aud", 1, "propose", "freeze", "alice", "--out", file, NULL);
-    assert_error(o, "NOT_A_STEWARD");
-    assert_string_equal(jstr(wallet_json(f, "s1", 0, "balance", "alice", NULL), "status"),
-                        "active");
+    o = mc_test_wallet_json(&f->wallet, "aud", 0, "accounts", NULL);
+    assert_int_equal(mc_test_json_int(o, "total.minor"), 0); /* every balance visible */
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "aud", 1, "freeze", "alice", NULL),
+                              "NOT_A_STEWARD");
+    char file[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "aud.json", file, sizeof file);
+    o = mc_test_wallet_json(&f->wallet, "aud", 1, "propose", "freeze", "alice", "--out", file,
+                            NULL);
+    mc_test_json_assert_error(o, "NOT_A_STEWARD");
+    assert_string_equal(
+        mc_test_json_string(mc_test_wallet_json(&f->wallet, "s1", 0, "balance", "alice", NULL),
+                            "status"),
+        "active");
 }
 
 /* The quorum raised to 3: an operation needs all three. */
 static void check_quorum_three(gov_fixture *f)
 {
     PASS(f, GOV_QUORUM, "roles", "--quorum", "3");
-    json_t *o = wallet_json(f, "s2", 0, "info", NULL);
-    assert_int_equal(jint(o, "quorum"), 3);
-    assert_error(wallet_json(f, "s1", 1, "roles", "--quorum", "2", NULL), "QUORUM_NOT_MET");
-    char file[WALLET_PATH_MAX];
+    json_t *o = mc_test_wallet_json(&f->wallet, "s2", 0, "info", NULL);
+    assert_int_equal(mc_test_json_int(o, "quorum"), 3);
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "s1", 1, "roles", "--quorum", "2", NULL), "QUORUM_NOT_MET");
+    char file[MC_TEST_WALLET_PATH_MAX];
     propose(f, "s1", 3, file, sizeof file, "freeze", "alice", NULL);
     o = cosign(f, "s2", file, 0);
-    assert_int_equal(jint(o, "signatures"), 2);
-    assert_int_equal(jint(o, "needed"), 3);
-    assert_error(submit(f, "s2", file, 1), "QUORUM_NOT_MET");
+    assert_int_equal(mc_test_json_int(o, "signatures"), 2);
+    assert_int_equal(mc_test_json_int(o, "needed"), 3);
+    mc_test_json_assert_error(submit(f, "s2", file, 1), "QUORUM_NOT_MET");
     o = cosign(f, "s3", file, 0);
-    assert_int_equal(jint(o, "signatures"), 3);
-    assert_int_equal(jint(o, "needed"), 3);
+    assert_int_equal(mc_test_json_int(o, "signatures"), 3);
+    assert_int_equal(mc_test_json_int(o, "needed"), 3);
     o = submit(f, "aud", file, 0);
-    assert_false(jbool(o, "duplicate"));
-    o = wallet_json(f, "s3", 0, "balance", "alice", NULL);
-    assert_string_equal(jstr(o, "status"), "frozen");
+    assert_false(mc_test_json_bool(o, "duplicate"));
+    o = mc_test_wallet_json(&f->wallet, "s3", 0, "balance", "alice", NULL);
+    assert_string_equal(mc_test_json_string(o, "status"), "frozen");
 }
 
 /* A commons opened by proposal: the co-signer reads its keepers. */
 static void check_commons_proposal(gov_fixture *f, const char *alice, const char *bob)
 {
-    char garden[KEY_HEX_LEN + 1], file[WALLET_PATH_MAX], words[512];
-    new_identity(f, "garden", garden);
+    char garden[MC_TEST_KEY_HEX_LEN + 1], file[MC_TEST_WALLET_PATH_MAX], words[512];
+    mc_test_wallet_identity(&f->wallet, "garden", garden);
     propose(f, "s1", GOV_QUORUM, file, sizeof file, "open", "garden", garden, "--kind", "commons",
             "--keeper", "alice", "--keeper", bob, "--keeper-quorum", "2", NULL);
-    assert_null(json_object_get(f->answer, "keepers")); /* a proposal says nothing else */
+    assert_null(json_object_get(f->wallet.answer, "keepers")); /* a proposal says nothing else */
     json_t *o = cosign(f, "s2", file, 0);
     snprintf(words, sizeof words,
              "open a commons account 'garden' for the key %s; run by the keepers alice (%.16s...), "
              "bob (%.16s...), 2 of whom must sign",
              garden, alice, bob);
-    assert_string_equal(jstr(o, "summary"), words);
+    assert_string_equal(mc_test_json_string(o, "summary"), words);
     submit(f, "s1", file, 0);
-    o = wallet_json(f, "s1", 0, "balance", "garden", NULL);
-    assert_string_equal(jstr(o, "kind"), "commons");
+    o = mc_test_wallet_json(&f->wallet, "s1", 0, "balance", "garden", NULL);
+    assert_string_equal(mc_test_json_string(o, "kind"), "commons");
     mc_client_account a = node_account(f, garden);
     assert_int_equal(a.account.keeper_count, 2);
     assert_int_equal(a.account.keeper_quorum, 2);
@@ -786,74 +520,79 @@ static void check_commons_proposal(gov_fixture *f, const char *alice, const char
 static void test_roles(void **state)
 {
     gov_fixture *f = *state;
-    char alice[KEY_HEX_LEN + 1], bob[KEY_HEX_LEN + 1], aud[KEY_HEX_LEN + 1];
-    new_identity(f, "alice", alice);
-    new_identity(f, "bob", bob);
-    new_identity(f, "aud", aud);
+    char alice[MC_TEST_KEY_HEX_LEN + 1], bob[MC_TEST_KEY_HEX_LEN + 1], aud[MC_TEST_KEY_HEX_LEN + 1];
+    mc_test_wallet_identity(&f->wallet, "alice", alice);
+    mc_test_wallet_identity(&f->wallet, "bob", bob);
+    mc_test_wallet_identity(&f->wallet, "aud", aud);
     PASS(f, GOV_QUORUM, "open", "s1", f->steward_keys[0]);
     PASS(f, GOV_QUORUM, "open", "alice", alice);
     PASS(f, GOV_QUORUM, "open", "bob", bob);
     check_commons_proposal(f, alice, bob);
-    assert_string_equal(jstr(wallet_json(f, "s1", 0, "info", NULL), "visibility"), "private");
-    assert_error(wallet_json(f, "aud", 1, "balance", "alice", NULL), "AUTH_FAILED");
-    json_t *o = wallet_json(f, "aud", 0, "info", NULL);
-    assert_int_equal(jsize(o, "identity.roles"), 0);
-    wallet(f, "aud", "info", NULL);
-    expect_words(f, 0, "\nidentity   aud (no role)\n");
+    assert_string_equal(
+        mc_test_json_string(mc_test_wallet_json(&f->wallet, "s1", 0, "info", NULL), "visibility"),
+        "private");
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "aud", 1, "balance", "alice", NULL),
+                              "AUTH_FAILED");
+    json_t *o = mc_test_wallet_json(&f->wallet, "aud", 0, "info", NULL);
+    assert_int_equal(mc_test_json_array_size(o, "identity.roles"), 0);
+    mc_test_wallet_run(&f->wallet, "aud", "info", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "\nidentity   aud (no role)\n");
 
-    char file[WALLET_PATH_MAX];
+    char file[MC_TEST_WALLET_PATH_MAX];
     propose(f, "s1", GOV_QUORUM, file, sizeof file, "roles", "--add-auditor", aud, NULL);
     o = cosign(f, "s2", file, 0);
-    char words[KEY_HEX_LEN + 32];
+    char words[MC_TEST_KEY_HEX_LEN + 32];
     snprintf(words, sizeof words, "add the auditors the key %s", aud);
-    assert_string_equal(jstr(o, "summary"), words);
+    assert_string_equal(mc_test_json_string(o, "summary"), words);
     submit(f, "s1", file, 0);
     check_auditor(f, aud);
     PASS(f, GOV_QUORUM, "roles", "--add-auditor", "bob"); /* by handle */
     check_roles_list(f, "s1", aud, bob);
     check_roles_list(f, "aud", aud, bob);
     check_quorum_three(f);
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- the fee ------------------------------------------------------------------------ */
 
 static int64_t balance_of(gov_fixture *f, const char *handle)
 {
-    json_t *o = wallet_json(f, "alice", 0, "balance", handle, NULL);
-    assert_false(jbool(o, "restricted"));
-    return jint(o, "balance.minor");
+    json_t *o = mc_test_wallet_json(&f->wallet, "alice", 0, "balance", handle, NULL);
+    assert_false(mc_test_json_bool(o, "restricted"));
+    return mc_test_json_int(o, "balance.minor");
 }
 
 static void check_fee_shown(gov_fixture *f, const char *sys)
 {
-    json_t *o = wallet_json(f, "alice", 0, "fee", NULL);
-    assert_int_equal(jint(o, "fee_bps"), 100);
-    assert_string_equal(jstr(o, "percent"), "1.00");
-    assert_string_equal(jstr(o, "account.handle"), "system");
-    assert_string_equal(jstr(o, "account.public_key"), sys);
-    wallet(f, "alice", "fee", NULL);
-    expect_words(f, 0, "1.00% (100 basis points) to system\n");
-    o = wallet_json(f, "nobody", 0, "fee", NULL); /* no identity: the key only */
-    assert_string_equal(jstr(o, "account.handle"), "");
-    char stranger[KEY_HEX_LEN + 1];
-    new_identity(f, "stranger", stranger); /* a key the node does not know: the same */
-    o = wallet_json(f, "stranger", 0, "fee", NULL);
-    assert_int_equal(jint(o, "fee_bps"), 100);
-    assert_string_equal(jstr(o, "account.handle"), "");
-    wallet(f, "stranger", "fee", NULL);
-    expect_words(f, 0, "1.00% (100 basis points) to the key ");
-    o = wallet_json(f, "stranger", 0, "roles", NULL);
-    assert_string_equal(jstr(o, "stewards.0.public_key"), f->steward_keys[0]);
-    assert_string_equal(jstr(o, "stewards.0.handle"), "");
-    assert_error(wallet_json(f, "stranger", 1, "fee", "2%", NULL), "AUTH_FAILED");
-    o = wallet_json(f, "alice", 0, "info", NULL);
-    assert_int_equal(jint(o, "fee_bps"), 100);
-    assert_string_equal(jstr(o, "fee_account"), sys);
-    assert_int_equal(jsize(o, "identity.roles"), 0);
-    wallet(f, "alice", "info", NULL);
-    expect_words(f, 0, "\nfee        1.00% (100 basis points) to the key ");
-    expect_words(f, 0, "\nidentity   alice (no role)\n");
+    json_t *o = mc_test_wallet_json(&f->wallet, "alice", 0, "fee", NULL);
+    assert_int_equal(mc_test_json_int(o, "fee_bps"), 100);
+    assert_string_equal(mc_test_json_string(o, "percent"), "1.00");
+    assert_string_equal(mc_test_json_string(o, "account.handle"), "system");
+    assert_string_equal(mc_test_json_string(o, "account.public_key"), sys);
+    mc_test_wallet_run(&f->wallet, "alice", "fee", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "1.00% (100 basis points) to system\n");
+    o = mc_test_wallet_json(&f->wallet, "nobody", 0, "fee", NULL); /* no identity: the key only */
+    assert_string_equal(mc_test_json_string(o, "account.handle"), "");
+    char stranger[MC_TEST_KEY_HEX_LEN + 1];
+    /* A key the node does not know: the same. */
+    mc_test_wallet_identity(&f->wallet, "stranger", stranger);
+    o = mc_test_wallet_json(&f->wallet, "stranger", 0, "fee", NULL);
+    assert_int_equal(mc_test_json_int(o, "fee_bps"), 100);
+    assert_string_equal(mc_test_json_string(o, "account.handle"), "");
+    mc_test_wallet_run(&f->wallet, "stranger", "fee", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "1.00% (100 basis points) to the key ");
+    o = mc_test_wallet_json(&f->wallet, "stranger", 0, "roles", NULL);
+    assert_string_equal(mc_test_json_string(o, "stewards.0.public_key"), f->steward_keys[0]);
+    assert_string_equal(mc_test_json_string(o, "stewards.0.handle"), "");
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "stranger", 1, "fee", "2%", NULL),
+                              "AUTH_FAILED");
+    o = mc_test_wallet_json(&f->wallet, "alice", 0, "info", NULL);
+    assert_int_equal(mc_test_json_int(o, "fee_bps"), 100);
+    assert_string_equal(mc_test_json_string(o, "fee_account"), sys);
+    assert_int_equal(mc_test_json_array_size(o, "identity.roles"), 0);
+    mc_test_wallet_run(&f->wallet, "alice", "info", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "\nfee        1.00% (100 basis points) to the key ");
+    mc_test_wallet_expect(&f->wallet, 0, "\nidentity   alice (no role)\n");
 }
 
 static void check_fee_usage(gov_fixture *f)
@@ -876,68 +615,78 @@ static void check_fee_usage(gov_fixture *f)
                                          {"--account", "system"},
                                          {"1%", "--bogus"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        json_t *o = wallet_json(f, "s1", 2, "fee", bad[i][0], bad[i][1], bad[i][2], NULL);
-        assert_error(o, "INVALID_ARGUMENT");
+        json_t *o =
+            mc_test_wallet_json(&f->wallet, "s1", 2, "fee", bad[i][0], bad[i][1], bad[i][2], NULL);
+        mc_test_json_assert_error(o, "INVALID_ARGUMENT");
     }
     /* No fee account yet (the fee is 0): say where it goes. */
-    assert_error(wallet_json(f, "s1", 2, "fee", "1%", NULL), "INVALID_ARGUMENT");
-    assert_error(wallet_json(f, "s1", 1, "fee", "1%", "--account", "alice", NULL), "FEE_INVALID");
-    assert_error(wallet_json(f, "s1", 1, "fee", "1%", "--account", "nobody", NULL), "NOT_FOUND");
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "s1", 2, "fee", "1%", NULL),
+                              "INVALID_ARGUMENT");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "s1", 1, "fee", "1%", "--account", "alice", NULL),
+        "FEE_INVALID");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "s1", 1, "fee", "1%", "--account", "nobody", NULL),
+        "NOT_FOUND");
 }
 
 static void test_fee(void **state)
 {
     gov_fixture *f = *state;
-    char alice[KEY_HEX_LEN + 1], bob[KEY_HEX_LEN + 1], sys[KEY_HEX_LEN + 1];
-    json_t *o = wallet_json(f, "s1", 0, "fee", NULL);
-    assert_int_equal(jint(o, "fee_bps"), 0);
-    assert_string_equal(jstr(o, "percent"), "0.00");
+    char alice[MC_TEST_KEY_HEX_LEN + 1], bob[MC_TEST_KEY_HEX_LEN + 1], sys[MC_TEST_KEY_HEX_LEN + 1];
+    json_t *o = mc_test_wallet_json(&f->wallet, "s1", 0, "fee", NULL);
+    assert_int_equal(mc_test_json_int(o, "fee_bps"), 0);
+    assert_string_equal(mc_test_json_string(o, "percent"), "0.00");
     assert_null(json_object_get(o, "account"));
-    wallet(f, "s1", "fee", NULL);
-    expect_words(f, 0, "no fee\n");
-    new_identity(f, "alice", alice);
-    new_identity(f, "bob", bob);
-    new_identity(f, "sys", sys);
-    wallet_json(f, "s1", 0, "open", "alice", alice, NULL);
-    wallet_json(f, "s1", 0, "open", "bob", bob, NULL);
+    mc_test_wallet_run(&f->wallet, "s1", "fee", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "no fee\n");
+    mc_test_wallet_identity(&f->wallet, "alice", alice);
+    mc_test_wallet_identity(&f->wallet, "bob", bob);
+    mc_test_wallet_identity(&f->wallet, "sys", sys);
+    mc_test_wallet_json(&f->wallet, "s1", 0, "open", "alice", alice, NULL);
+    mc_test_wallet_json(&f->wallet, "s1", 0, "open", "bob", bob, NULL);
     check_fee_usage(f);
-    o = wallet_json(f, "s1", 0, "open", "system", sys, "--kind", "system", NULL);
-    assert_string_equal(jstr(o, "kind"), "system");
+    o = mc_test_wallet_json(&f->wallet, "s1", 0, "open", "system", sys, "--kind", "system", NULL);
+    assert_string_equal(mc_test_json_string(o, "kind"), "system");
 
-    o = wallet_json(f, "s1", 0, "fee", "1%", "--account", "system", NULL);
-    assert_int_equal(jint(o, "fee_bps"), 100);
-    assert_string_equal(jstr(o, "account.handle"), "system");
-    assert_true(jint(o, "height") > 0);
-    assert_false(jbool(o, "duplicate"));
+    o = mc_test_wallet_json(&f->wallet, "s1", 0, "fee", "1%", "--account", "system", NULL);
+    assert_int_equal(mc_test_json_int(o, "fee_bps"), 100);
+    assert_string_equal(mc_test_json_string(o, "account.handle"), "system");
+    assert_true(mc_test_json_int(o, "height") > 0);
+    assert_false(mc_test_json_bool(o, "duplicate"));
     check_fee_shown(f, sys);
-    o = wallet_json(f, "alice", 0, "pay", "bob", "10.00", NULL);
-    assert_int_equal(jint(o, "fee.minor"), 10);
-    assert_int_equal(jint(o, "balance.minor"), -1010);
-    wallet(f, "alice", "pay", "bob", "0.01", NULL); /* the fee rounds down to 0 */
-    expect_words(f, 0, "paid 0.01 g to bob");
-    wallet(f, "alice", "pay", "bob", "10.00", NULL);
-    expect_words(f, 0, "paid 10.00 g (and a fee of 0.10 g) to bob");
+    o = mc_test_wallet_json(&f->wallet, "alice", 0, "pay", "bob", "10.00", NULL);
+    assert_int_equal(mc_test_json_int(o, "fee.minor"), 10);
+    assert_int_equal(mc_test_json_int(o, "balance.minor"), -1010);
+    /* The fee rounds down to 0. */
+    mc_test_wallet_run(&f->wallet, "alice", "pay", "bob", "0.01", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "paid 0.01 g to bob");
+    mc_test_wallet_run(&f->wallet, "alice", "pay", "bob", "10.00", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "paid 10.00 g (and a fee of 0.10 g) to bob");
     assert_int_equal(balance_of(f, "alice"), -1010 - 1 - 1010);
     assert_int_equal(balance_of(f, "bob"), 1000 + 1 + 1000);
     assert_int_equal(balance_of(f, "system"), 20);
 
-    o = wallet_json(f, "s1", 0, "fee", "0", NULL);
-    assert_int_equal(jint(o, "fee_bps"), 0);
+    o = mc_test_wallet_json(&f->wallet, "s1", 0, "fee", "0", NULL);
+    assert_int_equal(mc_test_json_int(o, "fee_bps"), 0);
     assert_null(json_object_get(o, "account"));
-    assert_null(json_object_get(wallet_json(f, "s1", 0, "info", NULL), "fee_account"));
-    wallet_json(f, "alice", 0, "pay", "bob", "10.00", NULL);
+    assert_null(
+        json_object_get(mc_test_wallet_json(&f->wallet, "s1", 0, "info", NULL), "fee_account"));
+    mc_test_wallet_json(&f->wallet, "alice", 0, "pay", "bob", "10.00", NULL);
     assert_int_equal(balance_of(f, "alice"), -3021);
     assert_int_equal(balance_of(f, "system"), 20);
 
-    wallet(f, "s1", "fee", "250", "--account", "system", NULL);
-    expect_words(f, 0, "2.50% (250 basis points) to system\n");
-    o = wallet_json(f, "s1", 0, "fee", "0.25%", NULL); /* the present account */
-    assert_int_equal(jint(o, "fee_bps"), 25);
-    assert_string_equal(jstr(o, "account.public_key"), sys);
-    assert_int_equal(jint(wallet_json(f, "s1", 0, "fee", "10%", NULL), "fee_bps"), 1000);
-    wallet(f, "s1", "fee", "0", NULL);
-    expect_words(f, 0, "no fee\n");
-    finish_node(f);
+    mc_test_wallet_run(&f->wallet, "s1", "fee", "250", "--account", "system", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "2.50% (250 basis points) to system\n");
+    o = mc_test_wallet_json(&f->wallet, "s1", 0, "fee", "0.25%", NULL); /* the present account */
+    assert_int_equal(mc_test_json_int(o, "fee_bps"), 25);
+    assert_string_equal(mc_test_json_string(o, "account.public_key"), sys);
+    assert_int_equal(
+        mc_test_json_int(mc_test_wallet_json(&f->wallet, "s1", 0, "fee", "10%", NULL), "fee_bps"),
+        1000);
+    mc_test_wallet_run(&f->wallet, "s1", "fee", "0", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "no fee\n");
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- roles on a quorum of 1 ------------------------------------------------------------- */
@@ -955,50 +704,59 @@ static void check_roles_usage(gov_fixture *f)
                                          {"--bogus"},
                                          {"--quorum"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        json_t *o = wallet_json(f, "s1", 2, "roles", bad[i][0], bad[i][1], bad[i][2], NULL);
-        assert_error(o, "INVALID_ARGUMENT");
+        json_t *o = mc_test_wallet_json(&f->wallet, "s1", 2, "roles", bad[i][0], bad[i][1],
+                                        bad[i][2], NULL);
+        mc_test_json_assert_error(o, "INVALID_ARGUMENT");
     }
 }
 
 static void test_roles_direct(void **state)
 {
     gov_fixture *f = *state;
-    char aud[KEY_HEX_LEN + 1], other[KEY_HEX_LEN + 1];
-    new_identity(f, "aud", aud);
-    new_identity(f, "other", other);
+    char aud[MC_TEST_KEY_HEX_LEN + 1], other[MC_TEST_KEY_HEX_LEN + 1];
+    mc_test_wallet_identity(&f->wallet, "aud", aud);
+    mc_test_wallet_identity(&f->wallet, "other", other);
     check_roles_usage(f);
-    json_t *o = wallet_json(f, "s1", 0, "roles", "--add-auditor", aud, NULL);
-    assert_true(jint(o, "height") > 0);
-    assert_int_equal(jsize(o, "auditors"), 1);
-    assert_string_equal(jstr(o, "auditors.0.public_key"), aud);
-    assert_int_equal(jint(o, "quorum"), 1);
-    wallet(f, "s1", "roles", "--remove-auditor", aud, "--add-auditor", other, NULL);
-    expect_words(f, 0, "roles changed at height 2\nstewards   1, quorum 1\n");
-    expect_words(f, 0, other);
-    assert_null(strstr(f->out, aud));
-    /* The ledger judges the rest, in its words. */
-    o = wallet_json(f, "s1", 1, "roles", "--remove-auditor", aud, NULL); /* not one now */
-    assert_error(o, "ROLES_INVALID");
-    assert_error(wallet_json(f, "s1", 1, "roles", "--quorum", "2", NULL), "ROLES_INVALID");
-    o = wallet_json(f, "s1", 1, "roles", "--add-steward", f->steward_keys[0], NULL);
-    assert_error(o, "ROLES_INVALID");
-    o = wallet_json(f, "s1", 1, "roles", "--remove-steward", f->steward_keys[0], NULL);
-    assert_error(o, "ROLES_INVALID"); /* no steward left */
-    assert_error(wallet_json(f, "s1", 1, "roles", "--add-auditor", "nobody", NULL), "NOT_FOUND");
+    json_t *o = mc_test_wallet_json(&f->wallet, "s1", 0, "roles", "--add-auditor", aud, NULL);
+    assert_true(mc_test_json_int(o, "height") > 0);
+    assert_int_equal(mc_test_json_array_size(o, "auditors"), 1);
+    assert_string_equal(mc_test_json_string(o, "auditors.0.public_key"), aud);
+    assert_int_equal(mc_test_json_int(o, "quorum"), 1);
+    mc_test_wallet_run(&f->wallet, "s1", "roles", "--remove-auditor", aud, "--add-auditor", other,
+                       NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "roles changed at height 2\nstewards   1, quorum 1\n");
+    mc_test_wallet_expect(&f->wallet, 0, other);
+    assert_null(strstr(f->wallet.out, aud));
+    /* The ledger judges the rest, in its words: `aud` is not one now. */
+    o = mc_test_wallet_json(&f->wallet, "s1", 1, "roles", "--remove-auditor", aud, NULL);
+    mc_test_json_assert_error(o, "ROLES_INVALID");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "s1", 1, "roles", "--quorum", "2", NULL), "ROLES_INVALID");
+    o = mc_test_wallet_json(&f->wallet, "s1", 1, "roles", "--add-steward", f->steward_keys[0],
+                            NULL);
+    mc_test_json_assert_error(o, "ROLES_INVALID");
+    o = mc_test_wallet_json(&f->wallet, "s1", 1, "roles", "--remove-steward", f->steward_keys[0],
+                            NULL);
+    mc_test_json_assert_error(o, "ROLES_INVALID"); /* no steward left */
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "s1", 1, "roles", "--add-auditor", "nobody", NULL),
+        "NOT_FOUND");
     /* A second steward, then two must sign. */
-    o = wallet_json(f, "s1", 0, "roles", "--add-steward", other, "--quorum", "2", NULL);
-    assert_int_equal(jint(o, "quorum"), 2);
-    assert_int_equal(jsize(o, "stewards"), 2);
-    assert_error(wallet_json(f, "s1", 1, "roles", "--quorum", "1", NULL), "QUORUM_NOT_MET");
-    finish_node(f);
+    o = mc_test_wallet_json(&f->wallet, "s1", 0, "roles", "--add-steward", other, "--quorum", "2",
+                            NULL);
+    assert_int_equal(mc_test_json_int(o, "quorum"), 2);
+    assert_int_equal(mc_test_json_array_size(o, "stewards"), 2);
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "s1", 1, "roles", "--quorum", "1", NULL), "QUORUM_NOT_MET");
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- commons with keepers ---------------------------------------------------------------- */
 
 static void check_keeper_usage(gov_fixture *f, const char *key)
 {
-    char join[WALLET_PATH_MAX];
-    path_in(f, "g.join", join, sizeof join);
+    char join[MC_TEST_WALLET_PATH_MAX];
+    mc_test_wallet_path(&f->wallet, "g.join", join, sizeof join);
     static const char *const bad[][6] = {
         {"--keeper", "alice"},
         {"--kind", "member", "--keeper", "alice"},
@@ -1010,62 +768,67 @@ static void check_keeper_usage(gov_fixture *f, const char *key)
         {"--kind", "commons", "--keeper"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *const *b = bad[i];
-        json_t *o =
-            wallet_json(f, "s1", 2, "open", "park", key, b[0], b[1], b[2], b[3], b[4], b[5], NULL);
-        assert_error(o, "INVALID_ARGUMENT");
+        json_t *o = mc_test_wallet_json(&f->wallet, "s1", 2, "open", "park", key, b[0], b[1], b[2],
+                                        b[3], b[4], b[5], NULL);
+        mc_test_json_assert_error(o, "INVALID_ARGUMENT");
     }
-    assert_error(wallet_json(f, "s1", 2, "limits", "alice", "--keeper", "bob", NULL),
-                 "INVALID_ARGUMENT");
-    assert_error(wallet_json(f, "alice", 2, "join", "g", "--out", join, "--keeper", "bob", NULL),
-                 "INVALID_ARGUMENT");
+    mc_test_json_assert_error(
+        mc_test_wallet_json(&f->wallet, "s1", 2, "limits", "alice", "--keeper", "bob", NULL),
+        "INVALID_ARGUMENT");
+    mc_test_json_assert_error(mc_test_wallet_json(&f->wallet, "alice", 2, "join", "g", "--out",
+                                                  join, "--keeper", "bob", NULL),
+                              "INVALID_ARGUMENT");
     assert_int_equal(access(join, F_OK), -1);
 }
 
 static void test_keepers(void **state)
 {
     gov_fixture *f = *state;
-    char alice[KEY_HEX_LEN + 1], bob[KEY_HEX_LEN + 1], garden[KEY_HEX_LEN + 1];
-    new_identity(f, "alice", alice);
-    new_identity(f, "bob", bob);
-    new_identity(f, "garden", garden);
-    wallet_json(f, "s1", 0, "open", "alice", alice, NULL);
-    wallet_json(f, "s1", 0, "open", "bob", bob, NULL);
+    char alice[MC_TEST_KEY_HEX_LEN + 1], bob[MC_TEST_KEY_HEX_LEN + 1];
+    char garden[MC_TEST_KEY_HEX_LEN + 1];
+    mc_test_wallet_identity(&f->wallet, "alice", alice);
+    mc_test_wallet_identity(&f->wallet, "bob", bob);
+    mc_test_wallet_identity(&f->wallet, "garden", garden);
+    mc_test_wallet_json(&f->wallet, "s1", 0, "open", "alice", alice, NULL);
+    mc_test_wallet_json(&f->wallet, "s1", 0, "open", "bob", bob, NULL);
     check_keeper_usage(f, garden);
-    json_t *o = wallet_json(f, "s1", 1, "open", "garden", garden, "--kind", "commons", "--keeper",
-                            "alice", "--keeper", alice, NULL);
-    assert_error(o, "KEEPERS_INVALID"); /* the same key twice */
-    o = wallet_json(f, "s1", 1, "open", "garden", garden, "--kind", "commons", "--keeper", "nobody",
-                    NULL);
-    assert_error(o, "NOT_FOUND");
+    json_t *o = mc_test_wallet_json(&f->wallet, "s1", 1, "open", "garden", garden, "--kind",
+                                    "commons", "--keeper", "alice", "--keeper", alice, NULL);
+    mc_test_json_assert_error(o, "KEEPERS_INVALID"); /* the same key twice */
+    o = mc_test_wallet_json(&f->wallet, "s1", 1, "open", "garden", garden, "--kind", "commons",
+                            "--keeper", "nobody", NULL);
+    mc_test_json_assert_error(o, "NOT_FOUND");
 
-    o = wallet_json(f, "s1", 0, "open", "garden", garden, "--kind", "commons", "--keeper", "alice",
-                    "--keeper", bob, "--keeper-quorum", "2", NULL);
-    assert_string_equal(jstr(o, "kind"), "commons");
-    assert_int_equal(jsize(o, "keepers"), 2);
-    assert_string_equal(jstr(o, "keepers.0"), alice);
-    assert_string_equal(jstr(o, "keepers.1"), bob);
-    assert_int_equal(jint(o, "keeper_quorum"), 2);
+    o = mc_test_wallet_json(&f->wallet, "s1", 0, "open", "garden", garden, "--kind", "commons",
+                            "--keeper", "alice", "--keeper", bob, "--keeper-quorum", "2", NULL);
+    assert_string_equal(mc_test_json_string(o, "kind"), "commons");
+    assert_int_equal(mc_test_json_array_size(o, "keepers"), 2);
+    assert_string_equal(mc_test_json_string(o, "keepers.0"), alice);
+    assert_string_equal(mc_test_json_string(o, "keepers.1"), bob);
+    assert_int_equal(mc_test_json_int(o, "keeper_quorum"), 2);
     mc_client_account a = node_account(f, garden);
     assert_int_equal(a.account.kind, MC_KIND_COMMONS);
     assert_int_equal(a.account.keeper_count, 2);
     assert_int_equal(a.account.keeper_quorum, 2);
-    char hex[KEY_HEX_LEN + 1];
+    char hex[MC_TEST_KEY_HEX_LEN + 1];
     mc_hex_encode(a.account.keepers[0], MC_PUBLIC_KEY_BYTES, hex);
     assert_string_equal(hex, alice);
     mc_hex_encode(a.account.keepers[1], MC_PUBLIC_KEY_BYTES, hex);
     assert_string_equal(hex, bob);
 
-    char park[KEY_HEX_LEN + 1];
-    new_identity(f, "park", park);
-    wallet(f, "s1", "open", "park", park, "--kind", "commons", "--keeper", "bob", NULL);
-    expect_words(f, 0, "opened park (commons) for key ");
-    expect_words(f, 0, ", run by the keepers bob (1 of them must sign)\n");
+    char park[MC_TEST_KEY_HEX_LEN + 1];
+    mc_test_wallet_identity(&f->wallet, "park", park);
+    mc_test_wallet_run(&f->wallet, "s1", "open", "park", park, "--kind", "commons", "--keeper",
+                       "bob", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "opened park (commons) for key ");
+    mc_test_wallet_expect(&f->wallet, 0, ", run by the keepers bob (1 of them must sign)\n");
     a = node_account(f, park);
     assert_int_equal(a.account.keeper_count, 1);
     assert_int_equal(a.account.keeper_quorum, 1);
-    o = wallet_json(f, "s1", 0, "open", "plain", f->steward_keys[0], "--kind", "commons", NULL);
+    o = mc_test_wallet_json(&f->wallet, "s1", 0, "open", "plain", f->steward_keys[0], "--kind",
+                            "commons", NULL);
     assert_null(json_object_get(o, "keepers")); /* run by its own key */
-    finish_node(f);
+    mc_test_node_finish(&f->node);
 }
 
 /* ---- help ------------------------------------------------------------------------------------ */
@@ -1073,25 +836,25 @@ static void test_keepers(void **state)
 static void test_help(void **state)
 {
     gov_fixture *f = *state;
-    wallet(f, "cli", "help", NULL);
-    expect_words(f, 0, "\n  roles ");
-    expect_words(f, 0, "\n  fee ");
+    mc_test_wallet_run(&f->wallet, "cli", "help", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "\n  roles ");
+    mc_test_wallet_expect(&f->wallet, 0, "\n  fee ");
     static const char *const names[] = {"roles", "fee"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char usage[64];
         snprintf(usage, sizeof usage, "usage: mcwallet [OPTIONS] %s", names[i]);
-        wallet(f, "cli", "help", names[i], NULL);
-        expect_words(f, 0, usage);
-        wallet(f, "cli", names[i], "--help", NULL);
-        expect_words(f, 0, usage);
+        mc_test_wallet_run(&f->wallet, "cli", "help", names[i], NULL);
+        mc_test_wallet_expect(&f->wallet, 0, usage);
+        mc_test_wallet_run(&f->wallet, "cli", names[i], "--help", NULL);
+        mc_test_wallet_expect(&f->wallet, 0, usage);
     }
-    wallet(f, "cli", "roles", "--help", NULL);
-    expect_words(f, 0, "--add-auditor KEY");
-    wallet(f, "cli", "fee", "-h", NULL);
-    expect_words(f, 0, "--account HANDLE");
-    wallet(f, "cli", "open", "--help", NULL);
-    expect_words(f, 0, "--keeper-quorum M");
-    finish_node(f);
+    mc_test_wallet_run(&f->wallet, "cli", "roles", "--help", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "--add-auditor KEY");
+    mc_test_wallet_run(&f->wallet, "cli", "fee", "-h", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "--account HANDLE");
+    mc_test_wallet_run(&f->wallet, "cli", "open", "--help", NULL);
+    mc_test_wallet_expect(&f->wallet, 0, "--keeper-quorum M");
+    mc_test_node_finish(&f->node);
 }
 
 int main(void)

@@ -303,6 +303,70 @@ void mc_test_node_dump_log(const mc_test_node *n)
     fclose(f);
 }
 
+bool mc_test_has_sanitizer_report(const char *text)
+{
+    static const char *const marks[] = {
+        "ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer", "ERROR: ThreadSanitizer"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        if (strstr(text, marks[i]) != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void mc_test_check_sanitizers(const char *what, const char *text)
+{
+    if (mc_test_has_sanitizer_report(text)) {
+        fprintf(stderr, "%s: a sanitizer report:\n%s\n", what, text);
+        fail();
+    }
+}
+
+void mc_test_node_stop_clean(mc_test_node *n)
+{
+    int status = mc_test_node_stop(n, SIGTERM, MC_TEST_STOP_TIMEOUT_MS);
+    if (status != 0) {
+        mc_test_node_dump_log(n);
+    }
+    assert_int_equal(status, 0);
+    FILE *log = fopen(n->log_path, "r");
+    assert_non_null(log);
+    char *text = calloc(1, MC_TEST_LOG_MAX + 1);
+    assert_non_null(text);
+    size_t len = fread(text, 1, MC_TEST_LOG_MAX + 1, log);
+    fclose(log);
+    assert_true(len <= MC_TEST_LOG_MAX); /* all of it is checked */
+    text[len] = '\0';
+    mc_test_check_sanitizers("the node's log", text);
+    free(text);
+}
+
+void mc_test_node_finish(mc_test_node *n)
+{
+    mc_test_node_stop_clean(n);
+    const char *argv[] = {mc_test_bin("MC_NODE_BIN"), "check", "--data", n->data_dir, NULL};
+    char out[MC__OUT_MAX];
+    int status = mc_test_run(argv, NULL, out, sizeof out, MC_TEST_CHECK_TIMEOUT_MS);
+    mc_test_check_sanitizers("mcnode check", out);
+    if (status != 0) {
+        fprintf(stderr, "mcnode check: exit %d:\n%s\n", status, out);
+        fail();
+    }
+}
+
+int mc_test_closed_port(int *fd)
+{
+    *fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(*fd >= 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    assert_int_equal(bind(*fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    assert_int_equal(getsockname(*fd, (struct sockaddr *)&addr, &len), 0);
+    return ntohs(addr.sin_port);
+}
+
 mc_client *mc_test_node_client(const mc_test_node *n)
 {
     mc_client_options opts;

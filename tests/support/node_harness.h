@@ -11,6 +11,7 @@
 #define MC_TEST_NODE_HARNESS_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -27,6 +28,8 @@
 #define MC_TEST_START_TIMEOUT_MS 10000
 #define MC_TEST_STOP_TIMEOUT_MS 10000
 #define MC_TEST_ARGS_MAX 32u
+#define MC_TEST_CHECK_TIMEOUT_MS 30000 /* `mcnode check` after a test */
+#define MC_TEST_LOG_MAX (1u << 20)     /* bytes of a node's log scanned for sanitizer reports */
 
 typedef struct mc_test_node {
     char root[512];     /* temporary directory, removed by destroy */
@@ -74,6 +77,23 @@ void mc_test_node_destroy(mc_test_node *n);
 
 /* Print the node's log to stderr (for failures). */
 void mc_test_node_dump_log(const mc_test_node *n);
+
+/* Whether `text` (a run's output, a log) holds a sanitizer's report. */
+bool mc_test_has_sanitizer_report(const char *text);
+/* Fail the test when it does; `what` names the text in the message. */
+void mc_test_check_sanitizers(const char *what, const char *text);
+
+/* Stop the node with SIGTERM: it must exit 0 (else its log is printed), and
+ * its whole log (at most MC_TEST_LOG_MAX bytes) hold no sanitizer report. */
+void mc_test_node_stop_clean(mc_test_node *n);
+
+/* mc_test_node_stop_clean(), then `mcnode check` on its data must pass:
+ * how a test that changed the ledger ends. */
+void mc_test_node_finish(mc_test_node *n);
+
+/* A TCP port on 127.0.0.1 bound to `*fd` (the caller closes it) and not
+ * listening: a connection there is refused. */
+int mc_test_closed_port(int *fd);
 
 /* A client connected to the node with short timeouts (asserts it connects). */
 mc_client *mc_test_node_client(const mc_test_node *n);

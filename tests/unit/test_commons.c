@@ -3,9 +3,10 @@
  * reciprocity purpose, Contribution and ReviewContribution with every
  * refusal code and the rule order between them, and every refusal of a
  * Distribution (which mc_ledger_preview_distribution answers alike). Each
- * refusal is checked to change nothing: accounts, height, log root, and the
- * commons' contributions and rounds. The rounds' arithmetic is in
- * test_commons_rounds.c. Keys are derived from fixed names. */
+ * refusal is checked to change nothing: accounts, height, log root, the
+ * configuration, and the commons' contributions and rounds. The rounds'
+ * arithmetic is in test_commons_rounds.c. Keys are derived from fixed
+ * names. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,130 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
-/* ---- keys, snapshots, submitting ------------------------------------------- */
-
-/* The key pair whose seed is SHA-256(name). */
-static mc_keypair *named_key(const char *name)
-{
-    uint8_t seed[MC_SECRET_SEED_BYTES];
-    mc_keypair *kp = NULL;
-    mc_sha256((const uint8_t *)name, strlen(name), seed);
-    assert_int_equal(mc_keypair_from_seed(seed, &kp), MC_ERR_OK);
-    mc_memzero(seed, sizeof seed);
-    return kp;
-}
+/* ---- keys and accounts ------------------------------------------------------ */
 
 static const uint8_t *pk(const mc_keypair *kp)
 {
     return mc_keypair_public(kp);
 }
-
-static uint64_t height_of(mc_fixture *f)
-{
-    uint64_t h = 0;
-    assert_int_equal(mc_ledger_height(f->ledger, &h), MC_ERR_OK);
-    return h;
-}
-
-static int hash_contribution(const mc_contribution *c, void *ctx)
-{
-    crypto_hash_sha256_update(ctx, (const uint8_t *)c, sizeof *c); /* zeroed when decoded */
-    return 0;
-}
-
-/* A round, without the padding after share_bps, and its payouts (zeroed). */
-static int hash_round(const mc_round *r, const mc_round_payout *payouts, size_t n, void *ctx)
-{
-    size_t head = offsetof(mc_round, share_bps) + sizeof r->share_bps;
-    crypto_hash_sha256_update(ctx, (const uint8_t *)r, head);
-    crypto_hash_sha256_update(ctx, (const uint8_t *)&r->amount,
-                              sizeof *r - offsetof(mc_round, amount));
-    crypto_hash_sha256_update(ctx, (const uint8_t *)payouts, n * sizeof *payouts);
-    return 0;
-}
-
-typedef struct commons_hash {
-    mc_ledger *ledger;
-    crypto_hash_sha256_state *st;
-} commons_hash;
-
-/* The contributions and rounds of every commons. */
-static int hash_commons(const mc_account *a, void *ctx)
-{
-    const commons_hash *q = ctx;
-    if (a->kind == MC_KIND_COMMONS) {
-        assert_int_equal(
-            mc_ledger_contributions(q->ledger, a->public_key, 0, 0, hash_contribution, q->st),
-            MC_ERR_OK);
-        assert_int_equal(mc_ledger_rounds(q->ledger, a->public_key, 0, 0, hash_round, q->st),
-                         MC_ERR_OK);
-    }
-    return 0;
-}
-
-typedef struct snapshot {
-    uint8_t accounts[MC_HASH_BYTES]; /* accounts, height, log root */
-    uint8_t commons[MC_HASH_BYTES];
-} snapshot;
-
-static snapshot take_snapshot(mc_fixture *f)
-{
-    snapshot s;
-    crypto_hash_sha256_state st;
-    commons_hash q = {f->ledger, &st};
-    mc_fixture_state_digest(f, s.accounts);
-    crypto_hash_sha256_init(&st);
-    assert_int_equal(mc_ledger_list_accounts(f->ledger, NULL, 0, hash_commons, &q), MC_ERR_OK);
-    crypto_hash_sha256_final(&st, s.commons);
-    return s;
-}
-
-static void assert_unchanged(mc_fixture *f, const snapshot *before)
-{
-    snapshot after = take_snapshot(f);
-    assert_memory_equal(&after, before, sizeof after);
-    mc_fixture_assert_invariants(f);
-}
-
-/* Sign `b` with `keys`, apply, and check it is refused with `code`, changing
- * nothing; `where` names the expectation when it fails. */
-static mc_result refused(mc_fixture *f, const mc_body *b, const mc_keypair *const *keys, size_t n,
-                         int code, const char *where)
-{
-    snapshot before = take_snapshot(f);
-    mc_result r = mc_fixture_submit(f, b, keys, n);
-    if (r.code != code) {
-        print_error("(refusal expected by %s)\n", where);
-    }
-    MC_ASSERT_RESULT(r, code);
-    assert_int_equal(r.height, 0);
-    assert_unchanged(f, &before);
-    return r;
-}
-
-static mc_result applied(mc_fixture *f, const mc_body *b, const mc_keypair *const *keys, size_t n,
-                         int line)
-{
-    uint64_t h = height_of(f);
-    mc_result r = mc_fixture_submit(f, b, keys, n);
-    if (r.code != MC_ERR_OK) {
-        print_error("(success expected by line %d)\n", line);
-    }
-    MC_ASSERT_RESULT(r, MC_ERR_OK);
-    assert_int_equal(r.height, h + 1);
-    return r;
-}
-
-#define STRING_(x) #x
-#define STRING(x) STRING_(x)
-#define KEYS(...) ((const mc_keypair *const[]){__VA_ARGS__})
-#define NKEYS(...) (sizeof KEYS(__VA_ARGS__) / sizeof(const mc_keypair *))
-/* Sign with the listed key pairs. */
-#define REFUSED(f, b, code, ...)                                                                   \
-    refused((f), (b), KEYS(__VA_ARGS__), NKEYS(__VA_ARGS__), (code), "line " STRING(__LINE__))
-#define APPLIED(f, b, ...) applied((f), (b), KEYS(__VA_ARGS__), NKEYS(__VA_ARGS__), __LINE__)
 
 static int64_t balance_of(mc_fixture *f, const mc_keypair *kp)
 {
@@ -173,10 +56,7 @@ static void list_add(key_list *l, const mc_keypair *kp)
 static mc_body open_body(mc_fixture *f, const mc_keypair *kp, const char *handle,
                          mc_account_kind kind, const key_list *keepers, unsigned quorum)
 {
-    mc_body b = mc_fixture_body(f, MC_TX_OPEN_ACCOUNT);
-    memcpy(b.u.open_account.public_key, pk(kp), MC_PUBLIC_KEY_BYTES);
-    b.u.open_account.handle = handle;
-    b.u.open_account.kind = kind;
+    mc_body b = mc_fixture_open_body(f, kp, handle, kind);
     if (keepers != NULL) {
         b.u.open_account.keepers.keys = (const uint8_t(*)[MC_PUBLIC_KEY_BYTES])keepers->keys;
         b.u.open_account.keepers.count = keepers->count;
@@ -185,61 +65,12 @@ static mc_body open_body(mc_fixture *f, const mc_keypair *kp, const char *handle
     return b;
 }
 
-static mc_keypair *open_named(mc_fixture *f, const char *handle, mc_account_kind kind,
-                              const key_list *keepers, unsigned quorum)
-{
-    mc_keypair *kp = named_key(handle);
-    mc_body b = open_body(f, kp, handle, kind, keepers, quorum);
-    MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &b), MC_ERR_OK);
-    return kp;
-}
-
 static mc_body pay_body(mc_fixture *f, const mc_keypair *payer, const mc_keypair *payee,
                         int64_t amount, mc_purpose purpose)
 {
-    mc_body b = mc_fixture_body(f, MC_TX_TRANSFER);
-    memcpy(b.u.transfer.payer, pk(payer), MC_PUBLIC_KEY_BYTES);
-    memcpy(b.u.transfer.payee, pk(payee), MC_PUBLIC_KEY_BYTES);
-    b.u.transfer.amount = amount;
+    mc_body b = mc_fixture_transfer_body(f, payer, payee, amount);
     b.u.transfer.purpose = purpose;
     return b;
-}
-
-static mc_body contribution_body(mc_fixture *f, const mc_keypair *commons, const mc_keypair *who,
-                                 int64_t weight, const char *description)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_CONTRIBUTION);
-    memcpy(b.u.contribution.commons, pk(commons), MC_PUBLIC_KEY_BYTES);
-    memcpy(b.u.contribution.contributor, pk(who), MC_PUBLIC_KEY_BYTES);
-    b.u.contribution.weight = weight;
-    b.u.contribution.description = description;
-    return b;
-}
-
-static mc_body review_body(mc_fixture *f, const uint8_t id[MC_TX_ID_BYTES], bool approve)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_REVIEW_CONTRIBUTION);
-    memcpy(b.u.review.contribution_id, id, MC_TX_ID_BYTES);
-    b.u.review.approve = approve;
-    return b;
-}
-
-static mc_body distribution_body(mc_fixture *f, const mc_keypair *commons, mc_distribution_params d)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_DISTRIBUTION);
-    memcpy(b.u.distribution.commons, pk(commons), MC_PUBLIC_KEY_BYTES);
-    b.u.distribution.share_bps = d.share_bps;
-    b.u.distribution.amount = d.amount;
-    b.u.distribution.cap = d.cap;
-    return b;
-}
-
-static void set_status(mc_fixture *f, const mc_keypair *kp, mc_account_status status)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_SET_STATUS);
-    memcpy(b.u.set_status.account, pk(kp), MC_PUBLIC_KEY_BYTES);
-    b.u.set_status.status = status;
-    MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &b), MC_ERR_OK);
 }
 
 static mc_contribution contribution_of(mc_fixture *f, const uint8_t id[MC_TX_ID_BYTES])
@@ -266,18 +97,17 @@ static int setup(void **state)
     world *w = calloc(1, sizeof *w);
     assert_non_null(w);
     mc_fixture_setup(&w->f, 1, 1, NULL);
-    key_list keepers = {.count = 0};
     const char *names[] = {"keeper one", "keeper two", "keeper three"};
     for (size_t i = 0; i < 3; i++) {
-        w->keeper[i] = named_key(names[i]);
-        list_add(&keepers, w->keeper[i]);
+        w->keeper[i] = mc_fixture_named_key(names[i]);
     }
-    w->garden = open_named(&w->f, "garden", MC_KIND_COMMONS, &keepers, 2);
-    w->pantry = open_named(&w->f, "pantry", MC_KIND_COMMONS, NULL, 0);
-    w->bakery = open_named(&w->f, "bakery", MC_KIND_BUSINESS, NULL, 0);
-    w->alice = open_named(&w->f, "alice", MC_KIND_MEMBER, NULL, 0);
-    w->bob = open_named(&w->f, "bob", MC_KIND_MEMBER, NULL, 0);
-    w->stranger = named_key("stranger");
+    w->garden =
+        mc_fixture_open_commons(&w->f, "garden", (const mc_keypair *const *)w->keeper, 3, 2);
+    w->pantry = mc_fixture_open_named(&w->f, "pantry", MC_KIND_COMMONS);
+    w->bakery = mc_fixture_open_named(&w->f, "bakery", MC_KIND_BUSINESS);
+    w->alice = mc_fixture_open_named(&w->f, "alice", MC_KIND_MEMBER);
+    w->bob = mc_fixture_open_named(&w->f, "bob", MC_KIND_MEMBER);
+    w->stranger = mc_fixture_named_key("stranger");
     *state = w;
     return 0;
 }
@@ -299,7 +129,7 @@ static int teardown(void **state)
 static void reciprocity(world *w, const mc_keypair *commons, int64_t amount)
 {
     mc_body b = pay_body(&w->f, w->bakery, commons, amount, MC_PURPOSE_RECIPROCITY);
-    APPLIED(&w->f, &b, w->bakery);
+    MC_ASSERT_APPLIED(&w->f, &b, w->bakery);
 }
 
 /* ---- keepers ---------------------------------------------------------------------- */
@@ -318,36 +148,36 @@ static void test_keepers_pay_out(void **state)
     }
     reciprocity(w, w->garden, 10000);
     mc_body b = pay_body(f, w->garden, w->alice, 1000, MC_PURPOSE_NONE);
-    mc_result r = REFUSED(f, &b, MC_ERR_KEEPER_QUORUM_NOT_MET, k[0]);
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_KEEPER_QUORUM_NOT_MET, k[0]);
     assert_int_equal(r.amount, 1);
     assert_int_equal(r.limit, 2);
     assert_memory_equal(r.account, pk(w->garden), MC_PUBLIC_KEY_BYTES);
-    r = REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, k[0], w->alice);
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, k[0], w->alice);
     assert_memory_equal(r.account, pk(w->alice), MC_PUBLIC_KEY_BYTES);
-    r = REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, w->garden); /* its own key is no keeper */
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, w->garden); /* its own key is no keeper */
     assert_memory_equal(r.account, pk(w->garden), MC_PUBLIC_KEY_BYTES);
-    REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, k[1], k[2], w->garden);
-    REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, f->stewards[0]);
-    REFUSED(f, &b, MC_ERR_KEEPER_QUORUM_NOT_MET, k[2]);
-    APPLIED(f, &b, k[2], k[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, k[1], k[2], w->garden);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, f->stewards[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_KEEPER_QUORUM_NOT_MET, k[2]);
+    MC_ASSERT_APPLIED(f, &b, k[2], k[0]);
     assert_int_equal(balance_of(f, w->garden), 9000);
     assert_int_equal(balance_of(f, w->alice), 1000);
     b = pay_body(f, w->garden, w->bob, 500, MC_PURPOSE_NONE);
-    APPLIED(f, &b, k[0], k[1], k[2]);
+    MC_ASSERT_APPLIED(f, &b, k[0], k[1], k[2]);
     assert_int_equal(balance_of(f, w->garden), 8500);
 
     /* The keeper rule comes before the statuses. */
-    set_status(f, w->garden, MC_STATUS_FROZEN);
+    mc_fixture_set_status(f, w->garden, MC_STATUS_FROZEN);
     b = pay_body(f, w->garden, w->bob, 500, MC_PURPOSE_NONE);
-    REFUSED(f, &b, MC_ERR_KEEPER_QUORUM_NOT_MET, k[0]);
-    REFUSED(f, &b, MC_ERR_PAYER_FROZEN, k[0], k[1]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_KEEPER_QUORUM_NOT_MET, k[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_PAYER_FROZEN, k[0], k[1]);
 
     /* A commons without keepers pays as any account: its own key alone. */
     reciprocity(w, w->pantry, 300);
     b = pay_body(f, w->pantry, w->alice, 100, MC_PURPOSE_NONE);
-    REFUSED(f, &b, MC_ERR_MISSING_SIGNATURE, k[0]);
-    REFUSED(f, &b, MC_ERR_UNEXPECTED_SIGNER, w->pantry, k[0]);
-    APPLIED(f, &b, w->pantry);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_MISSING_SIGNATURE, k[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_UNEXPECTED_SIGNER, w->pantry, k[0]);
+    MC_ASSERT_APPLIED(f, &b, w->pantry);
     assert_int_equal(balance_of(f, w->pantry), 200);
     mc_fixture_assert_invariants(f);
 }
@@ -356,7 +186,7 @@ static void test_keepers_invalid(void **state)
 {
     world *w = *state;
     mc_fixture *f = &w->f;
-    mc_keypair *kp = named_key("new commons");
+    mc_keypair *kp = mc_fixture_named_key("new commons");
     key_list three = {.count = 0}, dup = {.count = 0}, many = {.count = 0};
     for (size_t i = 0; i < 3; i++) {
         list_add(&three, w->keeper[i]);
@@ -368,7 +198,7 @@ static void test_keepers_invalid(void **state)
     for (size_t i = 0; i < LIST_MAX; i++) {
         char name[32];
         snprintf(name, sizeof name, "extra keeper %zu", i);
-        extra[i] = named_key(name);
+        extra[i] = mc_fixture_named_key(name);
         list_add(&many, extra[i]);
     }
     const struct {
@@ -389,28 +219,28 @@ static void test_keepers_invalid(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mc_body b =
             open_body(f, kp, "newcommons", cases[i].kind, cases[i].keepers, cases[i].quorum);
-        refused(f, &b, s, 1, MC_ERR_KEEPERS_INVALID, cases[i].why);
+        mc_fixture_refused(f, &b, s, 1, MC_ERR_KEEPERS_INVALID, cases[i].why);
     }
     /* After the limits, before the steward rule. */
     mc_body b = open_body(f, kp, "newcommons", MC_KIND_COMMONS, &three, 4);
-    REFUSED(f, &b, MC_ERR_KEEPERS_INVALID, w->alice);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_KEEPERS_INVALID, w->alice);
     b.u.open_account.has_limits = true;
     b.u.open_account.limits = (mc_limits){1, 10};
-    REFUSED(f, &b, MC_ERR_LIMITS_INVALID, f->stewards[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_LIMITS_INVALID, f->stewards[0]);
 
     /* MC_KEEPERS_MAX keepers, all of them needed, fit. */
     many.count = MC_KEEPERS_MAX;
     b = open_body(f, kp, "newcommons", MC_KIND_COMMONS, &many, MC_KEEPERS_MAX);
-    APPLIED(f, &b, f->stewards[0]);
+    MC_ASSERT_APPLIED(f, &b, f->stewards[0]);
     assert_int_equal(account_of(f, kp).keeper_count, MC_KEEPERS_MAX);
     /* Keepers with quorum 0: one keeper is enough. */
-    mc_keypair *shed = named_key("shed");
+    mc_keypair *shed = mc_fixture_named_key("shed");
     b = open_body(f, shed, "shed", MC_KIND_COMMONS, &three, 0);
-    APPLIED(f, &b, f->stewards[0]);
+    MC_ASSERT_APPLIED(f, &b, f->stewards[0]);
     reciprocity(w, shed, 100);
     b = pay_body(f, shed, w->alice, 100, MC_PURPOSE_NONE);
-    REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, shed);
-    APPLIED(f, &b, w->keeper[1]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, shed);
+    MC_ASSERT_APPLIED(f, &b, w->keeper[1]);
     for (size_t i = 0; i < LIST_MAX; i++) {
         mc_keypair_free(extra[i]);
     }
@@ -426,19 +256,19 @@ static void test_reciprocity_purpose(void **state)
     world *w = *state;
     mc_fixture *f = &w->f;
     mc_body b = pay_body(f, w->bakery, w->alice, 100, MC_PURPOSE_RECIPROCITY);
-    mc_result r = REFUSED(f, &b, MC_ERR_PURPOSE_INVALID, w->bakery);
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_PURPOSE_INVALID, w->bakery);
     assert_memory_equal(r.account, pk(w->alice), MC_PUBLIC_KEY_BYTES);
     /* After the parties, before the signatures. */
-    REFUSED(f, &b, MC_ERR_PURPOSE_INVALID, w->bob);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_PURPOSE_INVALID, w->bob);
     b = pay_body(f, w->bakery, w->stranger, 100, MC_PURPOSE_RECIPROCITY);
-    REFUSED(f, &b, MC_ERR_UNKNOWN_PAYEE, w->bakery);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_UNKNOWN_PAYEE, w->bakery);
     b = pay_body(f, w->bakery, w->bob, 100, MC_PURPOSE_RECIPROCITY);
-    REFUSED(f, &b, MC_ERR_PURPOSE_INVALID, w->bakery);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_PURPOSE_INVALID, w->bakery);
     /* Into a commons, from a business or a member, with or without keepers. */
     reciprocity(w, w->garden, 2500);
     reciprocity(w, w->pantry, 1500);
     b = pay_body(f, w->alice, w->pantry, 100, MC_PURPOSE_RECIPROCITY);
-    APPLIED(f, &b, w->alice);
+    MC_ASSERT_APPLIED(f, &b, w->alice);
     assert_int_equal(balance_of(f, w->bakery), -4000);
     assert_int_equal(balance_of(f, w->garden), 2500);
     assert_int_equal(balance_of(f, w->pantry), 1600);
@@ -452,8 +282,8 @@ static void test_reciprocity_purpose(void **state)
 static void contribute(world *w, const mc_keypair *commons, const mc_keypair *who, int64_t weight,
                        uint8_t id[MC_TX_ID_BYTES])
 {
-    mc_body b = contribution_body(&w->f, commons, who, weight, "weeding");
-    mc_result r = APPLIED(&w->f, &b, who);
+    mc_body b = mc_fixture_contribution_body(&w->f, commons, who, weight, "weeding");
+    mc_result r = MC_ASSERT_APPLIED(&w->f, &b, who);
     memcpy(id, r.tx_id, MC_TX_ID_BYTES);
 }
 
@@ -465,10 +295,10 @@ static void test_contribution_recorded(void **state)
     for (size_t i = 0; i < MC_DESCRIPTION_MAX / 2; i++) {
         strcat(longest, "\xc3\xa9"); /* é, two bytes */
     }
-    mc_body b = contribution_body(f, w->garden, w->alice, MC_WEIGHT_MAX, longest);
+    mc_body b = mc_fixture_contribution_body(f, w->garden, w->alice, MC_WEIGHT_MAX, longest);
     b.u.contribution.has_evidence = true;
     mc_sha256((const uint8_t *)"photo", 5, b.u.contribution.evidence);
-    mc_result r = APPLIED(f, &b, w->alice);
+    mc_result r = MC_ASSERT_APPLIED(f, &b, w->alice);
     mc_contribution c = contribution_of(f, r.tx_id);
     assert_memory_equal(c.id, r.tx_id, MC_TX_ID_BYTES);
     assert_memory_equal(c.commons, pk(w->garden), MC_PUBLIC_KEY_BYTES);
@@ -488,14 +318,14 @@ static void test_contribution_recorded(void **state)
 
     /* The snapshot sees contributions (so "unchanged" means something). */
     uint8_t id[MC_TX_ID_BYTES];
-    snapshot before = take_snapshot(f);
+    mc_fixture_snapshot before = mc_fixture_snapshot_take(f);
     contribute(w, w->garden, w->bob, 5, id);
-    snapshot after = take_snapshot(f);
+    mc_fixture_snapshot after = mc_fixture_snapshot_take(f);
     assert_memory_not_equal(after.commons, before.commons, MC_HASH_BYTES);
 
     /* A frozen contributor and a frozen commons may still record work. */
-    set_status(f, w->bob, MC_STATUS_FROZEN);
-    set_status(f, w->pantry, MC_STATUS_FROZEN);
+    mc_fixture_set_status(f, w->bob, MC_STATUS_FROZEN);
+    mc_fixture_set_status(f, w->pantry, MC_STATUS_FROZEN);
     contribute(w, w->pantry, w->bob, 1, id);
     assert_int_equal(contribution_of(f, id).weight, 1);
     /* A business contributes too, to a commons run by its own key. */
@@ -508,14 +338,14 @@ static void test_contribution_refusals(void **state)
 {
     world *w = *state;
     mc_fixture *f = &w->f;
-    mc_body b = contribution_body(f, w->garden, w->alice, 0, "weeding");
-    mc_result r = REFUSED(f, &b, MC_ERR_WEIGHT_INVALID, w->alice);
+    mc_body b = mc_fixture_contribution_body(f, w->garden, w->alice, 0, "weeding");
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_WEIGHT_INVALID, w->alice);
     assert_int_equal(r.amount, 0);
     assert_int_equal(r.limit, MC_WEIGHT_MAX);
-    b = contribution_body(f, w->garden, w->alice, -100, "weeding");
-    REFUSED(f, &b, MC_ERR_WEIGHT_INVALID, w->alice);
-    b = contribution_body(f, w->garden, w->alice, MC_WEIGHT_MAX + 1, "");
-    r = REFUSED(f, &b, MC_ERR_WEIGHT_INVALID, w->bob); /* the first rule */
+    b = mc_fixture_contribution_body(f, w->garden, w->alice, -100, "weeding");
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_WEIGHT_INVALID, w->alice);
+    b = mc_fixture_contribution_body(f, w->garden, w->alice, MC_WEIGHT_MAX + 1, "");
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_WEIGHT_INVALID, w->bob); /* the first rule */
     assert_int_equal(r.amount, MC_WEIGHT_MAX + 1);
 
     char too_long[MC_DESCRIPTION_MAX + 2];
@@ -523,40 +353,40 @@ static void test_contribution_refusals(void **state)
     too_long[MC_DESCRIPTION_MAX + 1] = '\0';
     const char *bad_descriptions[] = {"", too_long, "caf\xc3", "\xff\xfe"};
     for (size_t i = 0; i < 4; i++) {
-        b = contribution_body(f, w->stranger, w->alice, 100, bad_descriptions[i]);
-        REFUSED(f, &b, MC_ERR_DESCRIPTION_INVALID, w->bob);
+        b = mc_fixture_contribution_body(f, w->stranger, w->alice, 100, bad_descriptions[i]);
+        MC_ASSERT_REFUSED(f, &b, MC_ERR_DESCRIPTION_INVALID, w->bob);
     }
 
     /* The commons: unknown, not a commons, closed; then the contributor. */
-    b = contribution_body(f, w->stranger, w->stranger, 100, "weeding");
-    r = REFUSED(f, &b, MC_ERR_UNKNOWN_ACCOUNT, w->bob);
+    b = mc_fixture_contribution_body(f, w->stranger, w->stranger, 100, "weeding");
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_UNKNOWN_ACCOUNT, w->bob);
     assert_memory_equal(r.account, pk(w->stranger), MC_PUBLIC_KEY_BYTES);
-    b = contribution_body(f, w->bakery, w->stranger, 100, "weeding");
-    r = REFUSED(f, &b, MC_ERR_NOT_A_COMMONS, w->bob);
+    b = mc_fixture_contribution_body(f, w->bakery, w->stranger, 100, "weeding");
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_COMMONS, w->bob);
     assert_memory_equal(r.account, pk(w->bakery), MC_PUBLIC_KEY_BYTES);
-    mc_keypair *shed = open_named(f, "shed", MC_KIND_COMMONS, NULL, 0);
-    set_status(f, shed, MC_STATUS_CLOSED);
-    b = contribution_body(f, shed, w->stranger, 100, "weeding");
-    r = REFUSED(f, &b, MC_ERR_ACCOUNT_CLOSED, w->bob);
+    mc_keypair *shed = mc_fixture_open_named(f, "shed", MC_KIND_COMMONS);
+    mc_fixture_set_status(f, shed, MC_STATUS_CLOSED);
+    b = mc_fixture_contribution_body(f, shed, w->stranger, 100, "weeding");
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_ACCOUNT_CLOSED, w->bob);
     assert_memory_equal(r.account, pk(shed), MC_PUBLIC_KEY_BYTES);
-    b = contribution_body(f, w->garden, w->stranger, 100, "weeding");
-    r = REFUSED(f, &b, MC_ERR_UNKNOWN_ACCOUNT, w->stranger);
+    b = mc_fixture_contribution_body(f, w->garden, w->stranger, 100, "weeding");
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_UNKNOWN_ACCOUNT, w->stranger);
     assert_memory_equal(r.account, pk(w->stranger), MC_PUBLIC_KEY_BYTES);
-    set_status(f, w->bob, MC_STATUS_CLOSED);
-    b = contribution_body(f, w->garden, w->bob, 100, "weeding");
-    r = REFUSED(f, &b, MC_ERR_ACCOUNT_CLOSED, w->bob);
+    mc_fixture_set_status(f, w->bob, MC_STATUS_CLOSED);
+    b = mc_fixture_contribution_body(f, w->garden, w->bob, 100, "weeding");
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_ACCOUNT_CLOSED, w->bob);
     assert_memory_equal(r.account, pk(w->bob), MC_PUBLIC_KEY_BYTES);
-    b = contribution_body(f, w->pantry, w->pantry, 100, "weeding");
-    REFUSED(f, &b, MC_ERR_SELF_TRANSFER, w->pantry);
+    b = mc_fixture_contribution_body(f, w->pantry, w->pantry, 100, "weeding");
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_SELF_TRANSFER, w->pantry);
 
     /* The contributor signs, alone. */
-    b = contribution_body(f, w->garden, w->alice, 100, "weeding");
-    r = REFUSED(f, &b, MC_ERR_MISSING_SIGNATURE, w->keeper[0], w->keeper[1]);
+    b = mc_fixture_contribution_body(f, w->garden, w->alice, 100, "weeding");
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_MISSING_SIGNATURE, w->keeper[0], w->keeper[1]);
     assert_memory_equal(r.account, pk(w->alice), MC_PUBLIC_KEY_BYTES);
-    REFUSED(f, &b, MC_ERR_MISSING_SIGNATURE, f->stewards[0]);
-    r = REFUSED(f, &b, MC_ERR_UNEXPECTED_SIGNER, w->alice, w->keeper[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_MISSING_SIGNATURE, f->stewards[0]);
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_UNEXPECTED_SIGNER, w->alice, w->keeper[0]);
     assert_memory_equal(r.account, pk(w->keeper[0]), MC_PUBLIC_KEY_BYTES);
-    APPLIED(f, &b, w->alice);
+    MC_ASSERT_APPLIED(f, &b, w->alice);
     mc_keypair_free(shed);
     mc_fixture_assert_invariants(f);
 }
@@ -614,46 +444,46 @@ static void test_review(void **state)
 
     /* Unknown: a random id, and a transaction that is no contribution. */
     memset(other, 0x5a, sizeof other);
-    mc_body b = review_body(f, other, true);
-    REFUSED(f, &b, MC_ERR_UNKNOWN_CONTRIBUTION, k[0], k[1]);
+    mc_body b = mc_fixture_review_body(f, other, true);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_UNKNOWN_CONTRIBUTION, k[0], k[1]);
     b = pay_body(f, w->alice, w->bob, 5, MC_PURPOSE_NONE);
-    memcpy(other, APPLIED(f, &b, w->alice).tx_id, MC_TX_ID_BYTES);
-    b = review_body(f, other, true);
-    REFUSED(f, &b, MC_ERR_UNKNOWN_CONTRIBUTION, w->stranger);
+    memcpy(other, MC_ASSERT_APPLIED(f, &b, w->alice).tx_id, MC_TX_ID_BYTES);
+    b = mc_fixture_review_body(f, other, true);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_UNKNOWN_CONTRIBUTION, w->stranger);
 
     /* The keeper rule of its commons. */
-    b = review_body(f, yes, true);
-    mc_result r = REFUSED(f, &b, MC_ERR_KEEPER_QUORUM_NOT_MET, k[1]);
+    b = mc_fixture_review_body(f, yes, true);
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_KEEPER_QUORUM_NOT_MET, k[1]);
     assert_int_equal(r.amount, 1);
     assert_int_equal(r.limit, 2);
-    r = REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, k[1], w->alice); /* not its contributor */
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, k[1], w->alice); /* not its contributor */
     assert_memory_equal(r.account, pk(w->alice), MC_PUBLIC_KEY_BYTES);
-    REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, w->garden);
-    REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, f->stewards[0]);
-    r = APPLIED(f, &b, k[1], k[2]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, w->garden);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, f->stewards[0]);
+    r = MC_ASSERT_APPLIED(f, &b, k[1], k[2]);
     mc_contribution c = contribution_of(f, yes);
     assert_int_equal(c.status, MC_CONTRIBUTION_APPROVED);
     assert_int_equal(c.reviewed_height, r.height);
-    b = review_body(f, no, false);
-    r = APPLIED(f, &b, k[0], k[2]);
+    b = mc_fixture_review_body(f, no, false);
+    r = MC_ASSERT_APPLIED(f, &b, k[0], k[2]);
     c = contribution_of(f, no);
     assert_int_equal(c.status, MC_CONTRIBUTION_REJECTED);
     assert_int_equal(c.reviewed_height, r.height);
     assert_string_equal(mc_contribution_status_name(c.status), "rejected");
 
     /* Reviewed once: closed, before the keeper rule. */
-    b = review_body(f, yes, false);
-    REFUSED(f, &b, MC_ERR_CONTRIBUTION_CLOSED, k[0], k[1]);
-    REFUSED(f, &b, MC_ERR_CONTRIBUTION_CLOSED, w->stranger);
-    b = review_body(f, no, true);
-    REFUSED(f, &b, MC_ERR_CONTRIBUTION_CLOSED, k[0], k[1]);
+    b = mc_fixture_review_body(f, yes, false);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_CONTRIBUTION_CLOSED, k[0], k[1]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_CONTRIBUTION_CLOSED, w->stranger);
+    b = mc_fixture_review_body(f, no, true);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_CONTRIBUTION_CLOSED, k[0], k[1]);
 
     /* A commons without keepers: its own key reviews. */
-    b = review_body(f, own, true);
-    REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, k[0]);
-    REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, w->pantry, w->alice);
-    refused(f, &b, NULL, 0, MC_ERR_KEEPER_QUORUM_NOT_MET, "no signature");
-    APPLIED(f, &b, w->pantry);
+    b = mc_fixture_review_body(f, own, true);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, k[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, w->pantry, w->alice);
+    mc_fixture_refused(f, &b, NULL, 0, MC_ERR_KEEPER_QUORUM_NOT_MET, "no signature");
+    MC_ASSERT_APPLIED(f, &b, w->pantry);
     assert_int_equal(contribution_of(f, own).status, MC_CONTRIBUTION_APPROVED);
     mc_fixture_assert_invariants(f);
 }
@@ -662,17 +492,17 @@ static void test_review(void **state)
 
 static void approve(world *w, const uint8_t id[MC_TX_ID_BYTES])
 {
-    mc_body b = review_body(&w->f, id, true);
-    APPLIED(&w->f, &b, w->keeper[0], w->keeper[1]);
+    mc_body b = mc_fixture_review_body(&w->f, id, true);
+    MC_ASSERT_APPLIED(&w->f, &b, w->keeper[0], w->keeper[1]);
 }
 
 /* The preview's answer for `commons` and `d`, which changes nothing. */
 static int preview_code(world *w, const mc_keypair *commons, mc_distribution_params d)
 {
-    snapshot before = take_snapshot(&w->f);
+    mc_fixture_snapshot before = mc_fixture_snapshot_take(&w->f);
     mc_round out;
     int rc = mc_ledger_preview_distribution(w->f.ledger, pk(commons), &d, &out, NULL, NULL);
-    assert_unchanged(&w->f, &before);
+    mc_fixture_assert_unchanged(&w->f, &before);
     return rc;
 }
 
@@ -689,18 +519,18 @@ static void test_distribution_shape(void **state)
     const mc_keypair *commons[] = {w->garden, w->stranger}; /* before the commons */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         for (size_t j = 0; j < 2; j++) {
-            mc_body b = distribution_body(f, commons[j], bad[i]);
-            REFUSED(f, &b, MC_ERR_SHARE_INVALID, w->keeper[0], w->keeper[1]);
+            mc_body b = mc_fixture_distribution_body(f, commons[j], bad[i]);
+            MC_ASSERT_REFUSED(f, &b, MC_ERR_SHARE_INVALID, w->keeper[0], w->keeper[1]);
             assert_int_equal(preview_code(w, commons[j], bad[i]), MC_ERR_SHARE_INVALID);
         }
     }
     mc_distribution_params ok = {.share_bps = 10000};
-    mc_body b = distribution_body(f, w->stranger, ok);
-    mc_result r = REFUSED(f, &b, MC_ERR_UNKNOWN_ACCOUNT, w->stranger);
+    mc_body b = mc_fixture_distribution_body(f, w->stranger, ok);
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_UNKNOWN_ACCOUNT, w->stranger);
     assert_memory_equal(r.account, pk(w->stranger), MC_PUBLIC_KEY_BYTES);
     assert_int_equal(preview_code(w, w->stranger, ok), MC_ERR_UNKNOWN_ACCOUNT);
-    b = distribution_body(f, w->bakery, ok);
-    REFUSED(f, &b, MC_ERR_NOT_A_COMMONS, w->bakery);
+    b = mc_fixture_distribution_body(f, w->bakery, ok);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_COMMONS, w->bakery);
     assert_int_equal(preview_code(w, w->bakery, ok), MC_ERR_NOT_A_COMMONS);
     mc_fixture_assert_invariants(f);
 }
@@ -716,37 +546,37 @@ static void test_distribution_commons_rules(void **state)
     uint8_t pending[MC_TX_ID_BYTES], rejected[MC_TX_ID_BYTES], ok[MC_TX_ID_BYTES];
     contribute(w, w->garden, w->alice, 100, pending);
     contribute(w, w->garden, w->bob, 100, rejected);
-    mc_body b = review_body(f, rejected, false);
-    APPLIED(f, &b, k[1], k[2]);
-    b = distribution_body(f, w->garden, half);
-    REFUSED(f, &b, MC_ERR_KEEPER_QUORUM_NOT_MET, k[0]);
-    REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, k[0], w->alice);
-    REFUSED(f, &b, MC_ERR_NO_CONTRIBUTIONS, k[0], k[1]);
+    mc_body b = mc_fixture_review_body(f, rejected, false);
+    MC_ASSERT_APPLIED(f, &b, k[1], k[2]);
+    b = mc_fixture_distribution_body(f, w->garden, half);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_KEEPER_QUORUM_NOT_MET, k[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, k[0], w->alice);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NO_CONTRIBUTIONS, k[0], k[1]);
     assert_int_equal(preview_code(w, w->garden, half), MC_ERR_NO_CONTRIBUTIONS);
 
     /* Frozen or closed: before the keeper rule. */
     contribute(w, w->garden, w->alice, 100, ok);
     approve(w, ok);
-    set_status(f, w->garden, MC_STATUS_FROZEN);
-    b = distribution_body(f, w->garden, half);
-    mc_result r = REFUSED(f, &b, MC_ERR_PAYER_FROZEN, w->stranger);
+    mc_fixture_set_status(f, w->garden, MC_STATUS_FROZEN);
+    b = mc_fixture_distribution_body(f, w->garden, half);
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_PAYER_FROZEN, w->stranger);
     assert_memory_equal(r.account, pk(w->garden), MC_PUBLIC_KEY_BYTES);
     assert_int_equal(preview_code(w, w->garden, half), MC_ERR_PAYER_FROZEN);
-    set_status(f, w->garden, MC_STATUS_ACTIVE);
-    mc_keypair *shed = open_named(f, "shed", MC_KIND_COMMONS, NULL, 0);
-    set_status(f, shed, MC_STATUS_CLOSED);
-    b = distribution_body(f, shed, half);
-    REFUSED(f, &b, MC_ERR_PAYER_CLOSED, w->stranger);
+    mc_fixture_set_status(f, w->garden, MC_STATUS_ACTIVE);
+    mc_keypair *shed = mc_fixture_open_named(f, "shed", MC_KIND_COMMONS);
+    mc_fixture_set_status(f, shed, MC_STATUS_CLOSED);
+    b = mc_fixture_distribution_body(f, shed, half);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_PAYER_CLOSED, w->stranger);
     assert_int_equal(preview_code(w, shed, half), MC_ERR_PAYER_CLOSED);
 
     /* A commons without keepers: its own key distributes. */
     uint8_t own[MC_TX_ID_BYTES];
     contribute(w, w->pantry, w->alice, 100, own);
-    b = review_body(f, own, true);
-    APPLIED(f, &b, w->pantry);
-    b = distribution_body(f, w->pantry, half);
-    REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, f->stewards[0]);
-    REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, w->alice);
+    b = mc_fixture_review_body(f, own, true);
+    MC_ASSERT_APPLIED(f, &b, w->pantry);
+    b = mc_fixture_distribution_body(f, w->pantry, half);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, f->stewards[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_KEEPER, w->alice);
     mc_keypair_free(shed);
     mc_fixture_assert_invariants(f);
 }
@@ -761,18 +591,18 @@ static void test_distribution_pot_rules(void **state)
     approve(w, id);
     /* A share of nothing: a zero balance, a negative one, or one that rounds to 0. */
     mc_distribution_params all = {.share_bps = 10000}, tiny = {.share_bps = 1};
-    mc_body b = distribution_body(f, w->garden, all);
-    mc_result r = REFUSED(f, &b, MC_ERR_NOTHING_TO_DISTRIBUTE, k[0], k[1]);
+    mc_body b = mc_fixture_distribution_body(f, w->garden, all);
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_NOTHING_TO_DISTRIBUTE, k[0], k[1]);
     assert_int_equal(r.amount, 0);
     assert_int_equal(preview_code(w, w->garden, all), MC_ERR_NOTHING_TO_DISTRIBUTE);
     b = pay_body(f, w->garden, w->bob, 700, MC_PURPOSE_NONE);
-    APPLIED(f, &b, k[0], k[2]);
-    b = distribution_body(f, w->garden, all);
-    REFUSED(f, &b, MC_ERR_NOTHING_TO_DISTRIBUTE, k[0], k[1]);
+    MC_ASSERT_APPLIED(f, &b, k[0], k[2]);
+    b = mc_fixture_distribution_body(f, w->garden, all);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOTHING_TO_DISTRIBUTE, k[0], k[1]);
     assert_int_equal(preview_code(w, w->garden, all), MC_ERR_NOTHING_TO_DISTRIBUTE);
     reciprocity(w, w->garden, 700 + 9999);
-    b = distribution_body(f, w->garden, tiny);
-    REFUSED(f, &b, MC_ERR_NOTHING_TO_DISTRIBUTE, k[0], k[1]);
+    b = mc_fixture_distribution_body(f, w->garden, tiny);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOTHING_TO_DISTRIBUTE, k[0], k[1]);
     assert_int_equal(preview_code(w, w->garden, tiny), MC_ERR_NOTHING_TO_DISTRIBUTE);
     /* A pot nobody may take (the only contributor frozen): settling the
      * contribution for nothing would take the claim away. */
@@ -780,8 +610,8 @@ static void test_distribution_pot_rules(void **state)
     memcpy(st.u.set_status.account, pk(w->alice), MC_PUBLIC_KEY_BYTES);
     st.u.set_status.status = MC_STATUS_FROZEN;
     MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &st), MC_ERR_OK);
-    b = distribution_body(f, w->garden, all);
-    r = REFUSED(f, &b, MC_ERR_NOTHING_TO_DISTRIBUTE, k[0], k[1]);
+    b = mc_fixture_distribution_body(f, w->garden, all);
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_NOTHING_TO_DISTRIBUTE, k[0], k[1]);
     assert_memory_equal(r.account, pk(w->garden), MC_PUBLIC_KEY_BYTES);
     assert_int_equal(preview_code(w, w->garden, all), MC_ERR_NOTHING_TO_DISTRIBUTE);
     assert_int_equal(contribution_of(f, id).status, MC_CONTRIBUTION_APPROVED);
@@ -794,8 +624,8 @@ static void test_distribution_pot_rules(void **state)
     mc_account g = account_of(f, w->garden);
     assert_int_equal(g.limits.min_balance, -500000);
     mc_distribution_params past = {.amount = 9999 + 500000 + 1};
-    b = distribution_body(f, w->garden, past);
-    r = REFUSED(f, &b, MC_ERR_EXCEEDS_CREDIT_LIMIT, k[0], k[1]);
+    b = mc_fixture_distribution_body(f, w->garden, past);
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_EXCEEDS_CREDIT_LIMIT, k[0], k[1]);
     assert_int_equal(r.amount, past.amount);
     assert_int_equal(r.limit, -500000);
     assert_int_equal(r.balance, 9999);
@@ -804,8 +634,8 @@ static void test_distribution_pot_rules(void **state)
     /* One unit less is a round (alice takes up to her 3000.00 ceiling). */
     past.amount--;
     assert_int_equal(preview_code(w, w->garden, past), MC_ERR_OK);
-    b = distribution_body(f, w->garden, past);
-    APPLIED(f, &b, k[0], k[1]);
+    b = mc_fixture_distribution_body(f, w->garden, past);
+    MC_ASSERT_APPLIED(f, &b, k[0], k[1]);
     assert_int_equal(balance_of(f, w->alice), 300000);
     assert_int_equal(balance_of(f, w->garden), 9999 - 300000);
     mc_contribution c = contribution_of(f, id);
@@ -813,10 +643,10 @@ static void test_distribution_pot_rules(void **state)
     assert_int_equal(c.pro_rata, past.amount);
     assert_int_equal(c.paid, 300000);
     /* Settled: closed to reviews, and no contribution waits any more. */
-    b = review_body(f, id, false);
-    REFUSED(f, &b, MC_ERR_CONTRIBUTION_CLOSED, k[0], k[1]);
-    b = distribution_body(f, w->garden, (mc_distribution_params){.amount = 1});
-    REFUSED(f, &b, MC_ERR_NO_CONTRIBUTIONS, k[0], k[1]);
+    b = mc_fixture_review_body(f, id, false);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_CONTRIBUTION_CLOSED, k[0], k[1]);
+    b = mc_fixture_distribution_body(f, w->garden, (mc_distribution_params){.amount = 1});
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NO_CONTRIBUTIONS, k[0], k[1]);
     mc_fixture_assert_invariants(f);
 }
 

@@ -26,17 +26,6 @@
 
 /* ---- keys and transactions ---------------------------------------------------- */
 
-/* The key pair whose seed is SHA-256(name). */
-static mc_keypair *named_key(const char *name)
-{
-    uint8_t seed[MC_SECRET_SEED_BYTES];
-    mc_keypair *kp = NULL;
-    mc_sha256((const uint8_t *)name, strlen(name), seed);
-    assert_int_equal(mc_keypair_from_seed(seed, &kp), MC_ERR_OK);
-    mc_memzero(seed, sizeof seed);
-    return kp;
-}
-
 static const uint8_t *pk(const mc_keypair *kp)
 {
     return mc_keypair_public(kp);
@@ -54,38 +43,20 @@ static mc_result submit(mc_fixture *f, const mc_body *b, const mc_keypair *const
     return r;
 }
 
-static mc_keypair *open_named(mc_fixture *f, const char *handle, mc_account_kind kind,
-                              const uint8_t (*keepers)[MC_PUBLIC_KEY_BYTES], size_t n)
-{
-    mc_keypair *kp = named_key(handle);
-    mc_body b = mc_fixture_body(f, MC_TX_OPEN_ACCOUNT);
-    memcpy(b.u.open_account.public_key, pk(kp), MC_PUBLIC_KEY_BYTES);
-    b.u.open_account.handle = handle;
-    b.u.open_account.kind = kind;
-    b.u.open_account.keepers = (mc_keys){keepers, n};
-    b.u.open_account.keeper_quorum = (unsigned)n;
-    MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &b), MC_ERR_OK);
-    return kp;
-}
-
 static int setup(void **state)
 {
     world *w = calloc(1, sizeof *w);
     assert_non_null(w);
     mc_fixture *f = &w->f;
     mc_fixture_setup(f, 1, 1, NULL);
-    uint8_t keepers[2][MC_PUBLIC_KEY_BYTES];
-    w->keeper[0] = named_key("keeper one");
-    w->keeper[1] = named_key("keeper two");
-    memcpy(keepers[0], pk(w->keeper[0]), MC_PUBLIC_KEY_BYTES);
-    memcpy(keepers[1], pk(w->keeper[1]), MC_PUBLIC_KEY_BYTES);
-    w->garden =
-        open_named(f, "garden", MC_KIND_COMMONS, (const uint8_t(*)[MC_PUBLIC_KEY_BYTES])keepers, 2);
-    w->bakery = open_named(f, "bakery", MC_KIND_BUSINESS, NULL, 0);
-    w->fees = open_named(f, "fees", MC_KIND_SYSTEM, NULL, 0);
-    w->ada = open_named(f, "ada", MC_KIND_MEMBER, NULL, 0);
-    w->bea = open_named(f, "bea", MC_KIND_MEMBER, NULL, 0);
-    w->cy = open_named(f, "cy", MC_KIND_MEMBER, NULL, 0);
+    w->keeper[0] = mc_fixture_named_key("keeper one");
+    w->keeper[1] = mc_fixture_named_key("keeper two");
+    w->garden = mc_fixture_open_commons(f, "garden", (const mc_keypair *const *)w->keeper, 2, 2);
+    w->bakery = mc_fixture_open_named(f, "bakery", MC_KIND_BUSINESS);
+    w->fees = mc_fixture_open_named(f, "fees", MC_KIND_SYSTEM);
+    w->ada = mc_fixture_open_named(f, "ada", MC_KIND_MEMBER);
+    w->bea = mc_fixture_open_named(f, "bea", MC_KIND_MEMBER);
+    w->cy = mc_fixture_open_named(f, "cy", MC_KIND_MEMBER);
     *state = w;
     return 0;
 }
@@ -105,10 +76,7 @@ static int teardown(void **state)
 
 static void reciprocity(world *w, int64_t amount)
 {
-    mc_body b = mc_fixture_body(&w->f, MC_TX_TRANSFER);
-    memcpy(b.u.transfer.payer, pk(w->bakery), MC_PUBLIC_KEY_BYTES);
-    memcpy(b.u.transfer.payee, pk(w->garden), MC_PUBLIC_KEY_BYTES);
-    b.u.transfer.amount = amount;
+    mc_body b = mc_fixture_transfer_body(&w->f, w->bakery, w->garden, amount);
     b.u.transfer.purpose = MC_PURPOSE_RECIPROCITY;
     submit(&w->f, &b, (const mc_keypair *const *)&w->bakery, 1);
 }
@@ -116,36 +84,18 @@ static void reciprocity(world *w, int64_t amount)
 /* `who` contributes `weight`; the keepers approve, reject or leave it. */
 static void contribute(world *w, const mc_keypair *who, int64_t weight, int review)
 {
-    mc_body b = mc_fixture_body(&w->f, MC_TX_CONTRIBUTION);
-    memcpy(b.u.contribution.commons, pk(w->garden), MC_PUBLIC_KEY_BYTES);
-    memcpy(b.u.contribution.contributor, pk(who), MC_PUBLIC_KEY_BYTES);
-    b.u.contribution.weight = weight;
-    b.u.contribution.description = "hours in the garden";
+    mc_body b = mc_fixture_contribution_body(&w->f, w->garden, who, weight, "hours in the garden");
     mc_result r = submit(&w->f, &b, &who, 1);
     if (review != MC_CONTRIBUTION_PENDING) {
-        b = mc_fixture_body(&w->f, MC_TX_REVIEW_CONTRIBUTION);
-        memcpy(b.u.review.contribution_id, r.tx_id, MC_TX_ID_BYTES);
-        b.u.review.approve = review == MC_CONTRIBUTION_APPROVED;
+        b = mc_fixture_review_body(&w->f, r.tx_id, review == MC_CONTRIBUTION_APPROVED);
         submit(&w->f, &b, (const mc_keypair *const *)w->keeper, 2);
     }
 }
 
 static void distribute(world *w, mc_distribution_params d)
 {
-    mc_body b = mc_fixture_body(&w->f, MC_TX_DISTRIBUTION);
-    memcpy(b.u.distribution.commons, pk(w->garden), MC_PUBLIC_KEY_BYTES);
-    b.u.distribution.share_bps = d.share_bps;
-    b.u.distribution.amount = d.amount;
-    b.u.distribution.cap = d.cap;
+    mc_body b = mc_fixture_distribution_body(&w->f, w->garden, d);
     submit(&w->f, &b, (const mc_keypair *const *)w->keeper, 2);
-}
-
-static void set_status(world *w, const mc_keypair *kp, mc_account_status status)
-{
-    mc_body b = mc_fixture_body(&w->f, MC_TX_SET_STATUS);
-    memcpy(b.u.set_status.account, pk(kp), MC_PUBLIC_KEY_BYTES);
-    b.u.set_status.status = status;
-    MC_ASSERT_RESULT(mc_fixture_submit_stewards(&w->f, &b), MC_ERR_OK);
 }
 
 /* Three rounds: a capped share, a share with bea frozen, a fixed amount
@@ -163,13 +113,10 @@ static void scenario(world *w)
     contribute(w, w->ada, 333, MC_CONTRIBUTION_APPROVED);
     contribute(w, w->bea, 333, MC_CONTRIBUTION_APPROVED);
     contribute(w, w->cy, 334, MC_CONTRIBUTION_APPROVED);
-    set_status(w, w->bea, MC_STATUS_FROZEN);
+    mc_fixture_set_status(&w->f, w->bea, MC_STATUS_FROZEN);
     distribute(w, (mc_distribution_params){.share_bps = 3333});
-    set_status(w, w->bea, MC_STATUS_ACTIVE);
-    mc_body b = mc_fixture_body(&w->f, MC_TX_SET_FEE);
-    b.u.set_fee.fee_bps = 100;
-    b.u.set_fee.has_fee_account = true;
-    memcpy(b.u.set_fee.fee_account, pk(w->fees), MC_PUBLIC_KEY_BYTES);
+    mc_fixture_set_status(&w->f, w->bea, MC_STATUS_ACTIVE);
+    mc_body b = mc_fixture_fee_body(&w->f, 100, w->fees);
     MC_ASSERT_RESULT(mc_fixture_submit_stewards(&w->f, &b), MC_ERR_OK);
     reciprocity(w, 777);
     contribute(w, w->bea, 10, MC_CONTRIBUTION_APPROVED);

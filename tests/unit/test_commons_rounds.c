@@ -25,17 +25,6 @@
 
 /* ---- keys and accounts ------------------------------------------------------ */
 
-/* The key pair whose seed is SHA-256(name). */
-static mc_keypair *named_key(const char *name)
-{
-    uint8_t seed[MC_SECRET_SEED_BYTES];
-    mc_keypair *kp = NULL;
-    mc_sha256((const uint8_t *)name, strlen(name), seed);
-    assert_int_equal(mc_keypair_from_seed(seed, &kp), MC_ERR_OK);
-    mc_memzero(seed, sizeof seed);
-    return kp;
-}
-
 static const uint8_t *pk(const mc_keypair *kp)
 {
     return mc_keypair_public(kp);
@@ -60,20 +49,6 @@ static mc_result submit(mc_fixture *f, const mc_body *b, const mc_keypair *signe
     return r;
 }
 
-static int sum_cb(const mc_account *a, void *ctx)
-{
-    *(int64_t *)ctx += a->balance;
-    return 0;
-}
-
-static void assert_balanced(mc_fixture *f)
-{
-    int64_t sum = 0;
-    assert_int_equal(mc_ledger_list_accounts(f->ledger, NULL, 0, sum_cb, &sum), MC_ERR_OK);
-    assert_int_equal(sum, 0);
-    mc_fixture_assert_invariants(f);
-}
-
 /* ---- the world ------------------------------------------------------------------ */
 
 typedef struct world {
@@ -84,39 +59,21 @@ typedef struct world {
     mc_keypair *ada, *bea, *cy, *dee; /* members who contribute */
 } world;
 
-static mc_keypair *open_named(mc_fixture *f, const char *handle, mc_account_kind kind,
-                              const uint8_t (*keepers)[MC_PUBLIC_KEY_BYTES], size_t n)
-{
-    mc_keypair *kp = named_key(handle);
-    mc_body b = mc_fixture_body(f, MC_TX_OPEN_ACCOUNT);
-    memcpy(b.u.open_account.public_key, pk(kp), MC_PUBLIC_KEY_BYTES);
-    b.u.open_account.handle = handle;
-    b.u.open_account.kind = kind;
-    b.u.open_account.keepers = (mc_keys){keepers, n};
-    b.u.open_account.keeper_quorum = (unsigned)n;
-    MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &b), MC_ERR_OK);
-    return kp;
-}
-
 static int setup(void **state)
 {
     world *w = calloc(1, sizeof *w);
     assert_non_null(w);
     mc_fixture *f = &w->f;
     mc_fixture_setup(f, 1, 1, NULL);
-    uint8_t keepers[2][MC_PUBLIC_KEY_BYTES];
-    w->keeper[0] = named_key("keeper one");
-    w->keeper[1] = named_key("keeper two");
-    memcpy(keepers[0], pk(w->keeper[0]), MC_PUBLIC_KEY_BYTES);
-    memcpy(keepers[1], pk(w->keeper[1]), MC_PUBLIC_KEY_BYTES);
-    w->garden =
-        open_named(f, "garden", MC_KIND_COMMONS, (const uint8_t(*)[MC_PUBLIC_KEY_BYTES])keepers, 2);
-    w->bakery = open_named(f, "bakery", MC_KIND_BUSINESS, NULL, 0);
-    w->cobbler = open_named(f, "cobbler", MC_KIND_BUSINESS, NULL, 0);
-    w->ada = open_named(f, "ada", MC_KIND_MEMBER, NULL, 0);
-    w->bea = open_named(f, "bea", MC_KIND_MEMBER, NULL, 0);
-    w->cy = open_named(f, "cy", MC_KIND_MEMBER, NULL, 0);
-    w->dee = open_named(f, "dee", MC_KIND_MEMBER, NULL, 0);
+    w->keeper[0] = mc_fixture_named_key("keeper one");
+    w->keeper[1] = mc_fixture_named_key("keeper two");
+    w->garden = mc_fixture_open_commons(f, "garden", (const mc_keypair *const *)w->keeper, 2, 2);
+    w->bakery = mc_fixture_open_named(f, "bakery", MC_KIND_BUSINESS);
+    w->cobbler = mc_fixture_open_named(f, "cobbler", MC_KIND_BUSINESS);
+    w->ada = mc_fixture_open_named(f, "ada", MC_KIND_MEMBER);
+    w->bea = mc_fixture_open_named(f, "bea", MC_KIND_MEMBER);
+    w->cy = mc_fixture_open_named(f, "cy", MC_KIND_MEMBER);
+    w->dee = mc_fixture_open_named(f, "dee", MC_KIND_MEMBER);
     *state = w;
     return 0;
 }
@@ -137,10 +94,7 @@ static int teardown(void **state)
 static void pay(world *w, const mc_keypair *payer, const mc_keypair *payee, int64_t amount,
                 mc_purpose purpose)
 {
-    mc_body b = mc_fixture_body(&w->f, MC_TX_TRANSFER);
-    memcpy(b.u.transfer.payer, pk(payer), MC_PUBLIC_KEY_BYTES);
-    memcpy(b.u.transfer.payee, pk(payee), MC_PUBLIC_KEY_BYTES);
-    b.u.transfer.amount = amount;
+    mc_body b = mc_fixture_transfer_body(&w->f, payer, payee, amount);
     b.u.transfer.purpose = purpose;
     submit(&w->f, &b, payer);
 }
@@ -155,19 +109,13 @@ static void fund(world *w)
 
 static void contribute(world *w, const mc_keypair *who, int64_t weight, uint8_t id[MC_TX_ID_BYTES])
 {
-    mc_body b = mc_fixture_body(&w->f, MC_TX_CONTRIBUTION);
-    memcpy(b.u.contribution.commons, pk(w->garden), MC_PUBLIC_KEY_BYTES);
-    memcpy(b.u.contribution.contributor, pk(who), MC_PUBLIC_KEY_BYTES);
-    b.u.contribution.weight = weight;
-    b.u.contribution.description = "hours in the garden";
+    mc_body b = mc_fixture_contribution_body(&w->f, w->garden, who, weight, "hours in the garden");
     memcpy(id, submit(&w->f, &b, who).tx_id, MC_TX_ID_BYTES);
 }
 
 static void review(world *w, const uint8_t id[MC_TX_ID_BYTES], bool approve)
 {
-    mc_body b = mc_fixture_body(&w->f, MC_TX_REVIEW_CONTRIBUTION);
-    memcpy(b.u.review.contribution_id, id, MC_TX_ID_BYTES);
-    b.u.review.approve = approve;
+    mc_body b = mc_fixture_review_body(&w->f, id, approve);
     MC_ASSERT_RESULT(mc_fixture_submit(&w->f, &b, (const mc_keypair *const *)w->keeper, 2),
                      MC_ERR_OK);
 }
@@ -433,11 +381,7 @@ static void run_round(world *w, mc_distribution_params d, ref_round *ref)
     for (size_t p = 0; p < ref->np; p++) {
         before[p] = account_at(f, ref->people[p].key).balance;
     }
-    mc_body b = mc_fixture_body(f, MC_TX_DISTRIBUTION);
-    memcpy(b.u.distribution.commons, pk(w->garden), MC_PUBLIC_KEY_BYTES);
-    b.u.distribution.share_bps = d.share_bps;
-    b.u.distribution.amount = d.amount;
-    b.u.distribution.cap = d.cap;
+    mc_body b = mc_fixture_distribution_body(f, w->garden, d);
     mc_result r = mc_fixture_submit(f, &b, (const mc_keypair *const *)w->keeper, 2);
     MC_ASSERT_RESULT(r, MC_ERR_OK);
     assert_int_equal(r.height, height + 1);
@@ -459,7 +403,7 @@ static void run_round(world *w, mc_distribution_params d, ref_round *ref)
         assert_int_equal(c.pro_rata, ref->item_pro_rata[i]);
         assert_int_equal(c.paid, ref->item_paid[i]);
     }
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
 }
 
 /* ---- the rounds -------------------------------------------------------------------------- */
@@ -541,9 +485,7 @@ static void test_round_ceiling_room(void **state)
     fund(w);
     three_contributors(w, ids, pending, rejected);
     /* cy's ceiling is 10.00 and she holds 5.00: room for 5.00. */
-    mc_body b = mc_fixture_body(f, MC_TX_SET_LIMITS);
-    memcpy(b.u.set_limits.account, pk(w->cy), MC_PUBLIC_KEY_BYTES);
-    b.u.set_limits.limits = (mc_limits){-30000, 1000};
+    mc_body b = mc_fixture_limits_body(f, w->cy, -30000, 1000);
     MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &b), MC_ERR_OK);
     pay(w, w->bakery, w->cy, 500, MC_PURPOSE_NONE);
     ref_round ref;
@@ -566,14 +508,8 @@ static void test_round_frozen_and_closed(void **state)
     fund(w);
     three_contributors(w, ids, pending, rejected);
     approved(w, w->dee, 250, dee);
-    mc_body b = mc_fixture_body(f, MC_TX_SET_STATUS);
-    memcpy(b.u.set_status.account, pk(w->bea), MC_PUBLIC_KEY_BYTES);
-    b.u.set_status.status = MC_STATUS_FROZEN;
-    MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &b), MC_ERR_OK);
-    b = mc_fixture_body(f, MC_TX_SET_STATUS);
-    memcpy(b.u.set_status.account, pk(w->dee), MC_PUBLIC_KEY_BYTES);
-    b.u.set_status.status = MC_STATUS_CLOSED;
-    MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &b), MC_ERR_OK);
+    mc_fixture_set_status(f, w->bea, MC_STATUS_FROZEN);
+    mc_fixture_set_status(f, w->dee, MC_STATUS_CLOSED);
     ref_round ref;
     run_round(w, (mc_distribution_params){.share_bps = 4000}, &ref);
     /* bea and dee can take nothing: ada and cy share 8000 as 1000:250. */

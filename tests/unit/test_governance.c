@@ -2,10 +2,10 @@
  * steward operation and on SYSTEM payers (a repeated signature counting
  * once), SetRoles (stewards, auditors, the quorum, and each ROLES_INVALID
  * case). The fee is in test_governance_fees.c. Every refusal is checked
- * to change nothing: accounts, height, log root and the configuration as
- * mc_ledger_get_info shows it. Keys are derived from fixed names, so runs
- * are reproducible (the fixture's stewards are random; no test depends on
- * their order). */
+ * to change nothing (mc_fixture_assert_unchanged: accounts, height, log
+ * root, the configuration as mc_ledger_get_info shows it, the commons).
+ * Keys are derived from fixed names, so runs are reproducible (the
+ * fixture's stewards are random; no test depends on their order). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,161 +19,11 @@
 
 #include "tx.pb-c.h"
 
-/* ---- keys, snapshots, submitting ------------------------------------------- */
-
-/* The key pair whose seed is SHA-256(name). */
-static mc_keypair *named_key(const char *name)
-{
-    uint8_t seed[MC_SECRET_SEED_BYTES];
-    mc_keypair *kp = NULL;
-    mc_sha256((const uint8_t *)name, strlen(name), seed);
-    assert_int_equal(mc_keypair_from_seed(seed, &kp), MC_ERR_OK);
-    mc_memzero(seed, sizeof seed);
-    return kp;
-}
+/* ---- bodies ------------------------------------------------------------------ */
 
 static const uint8_t *pk(const mc_keypair *kp)
 {
     return mc_keypair_public(kp);
-}
-
-static uint64_t height_of(mc_fixture *f)
-{
-    uint64_t h = 0;
-    assert_int_equal(mc_ledger_height(f->ledger, &h), MC_ERR_OK);
-    return h;
-}
-
-static mc_ledger_info info_of(mc_fixture *f)
-{
-    mc_ledger_info info;
-    assert_int_equal(mc_ledger_get_info(f->ledger, &info), MC_ERR_OK);
-    info.map_size = 0; /* storage, not state */
-    return info;
-}
-
-typedef struct snapshot {
-    uint8_t digest[MC_HASH_BYTES]; /* accounts, height, log root */
-    mc_ledger_info info;           /* the configuration */
-} snapshot;
-
-static snapshot take_snapshot(mc_fixture *f)
-{
-    snapshot s;
-    mc_fixture_state_digest(f, s.digest);
-    s.info = info_of(f);
-    return s;
-}
-
-static void assert_unchanged(mc_fixture *f, const snapshot *before)
-{
-    snapshot after = take_snapshot(f);
-    assert_memory_equal(after.digest, before->digest, MC_HASH_BYTES);
-    assert_memory_equal(&after.info, &before->info, sizeof after.info);
-    mc_fixture_assert_invariants(f);
-}
-
-/* Sign `b` with `keys`, apply, and check it is refused with `code`, changing
- * nothing; `where` names the expectation when it fails. */
-static mc_result refused(mc_fixture *f, const mc_body *b, const mc_keypair *const *keys, size_t n,
-                         int code, const char *where)
-{
-    snapshot before = take_snapshot(f);
-    mc_result r = mc_fixture_submit(f, b, keys, n);
-    if (r.code != code) {
-        print_error("(refusal expected by %s)\n", where);
-    }
-    MC_ASSERT_RESULT(r, code);
-    assert_int_equal(r.height, 0);
-    assert_unchanged(f, &before);
-    return r;
-}
-
-static mc_result applied(mc_fixture *f, const mc_body *b, const mc_keypair *const *keys, size_t n,
-                         int line)
-{
-    uint64_t h = height_of(f);
-    mc_result r = mc_fixture_submit(f, b, keys, n);
-    if (r.code != MC_ERR_OK) {
-        print_error("(success expected by line %d)\n", line);
-    }
-    MC_ASSERT_RESULT(r, MC_ERR_OK);
-    assert_int_equal(r.height, h + 1);
-    assert_int_equal(height_of(f), h + 1);
-    return r;
-}
-
-#define STRING_(x) #x
-#define STRING(x) STRING_(x)
-#define EXPECT_REFUSED(f, b, keys, n, code)                                                        \
-    refused((f), (b), (keys), (n), (code), "line " STRING(__LINE__))
-#define EXPECT_APPLIED(f, b, keys, n) applied((f), (b), (keys), (n), __LINE__)
-#define KEYS(...) ((const mc_keypair *const[]){__VA_ARGS__})
-#define NKEYS(...) (sizeof KEYS(__VA_ARGS__) / sizeof(const mc_keypair *))
-/* Sign with the listed key pairs. */
-#define REFUSED(f, b, code, ...) EXPECT_REFUSED(f, b, KEYS(__VA_ARGS__), NKEYS(__VA_ARGS__), code)
-#define APPLIED(f, b, ...) EXPECT_APPLIED(f, b, KEYS(__VA_ARGS__), NKEYS(__VA_ARGS__))
-
-static int sum_balance(const mc_account *a, void *ctx)
-{
-    *(int64_t *)ctx += a->balance;
-    return 0;
-}
-
-/* Balances sum to 0, and every invariant holds. */
-static void assert_balanced(mc_fixture *f)
-{
-    int64_t sum = 0;
-    assert_int_equal(mc_ledger_list_accounts(f->ledger, NULL, 0, sum_balance, &sum), MC_ERR_OK);
-    assert_int_equal(sum, 0);
-    mc_fixture_assert_invariants(f);
-}
-
-/* ---- bodies ------------------------------------------------------------------ */
-
-static mc_body open_body(mc_fixture *f, const mc_keypair *kp, const char *handle,
-                         mc_account_kind kind)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_OPEN_ACCOUNT);
-    memcpy(b.u.open_account.public_key, pk(kp), MC_PUBLIC_KEY_BYTES);
-    b.u.open_account.handle = handle;
-    b.u.open_account.kind = kind;
-    return b;
-}
-
-/* Open an account for the key named `handle`, signed by the quorum. */
-static mc_keypair *open_named(mc_fixture *f, const char *handle, mc_account_kind kind)
-{
-    mc_keypair *kp = named_key(handle);
-    mc_body b = open_body(f, kp, handle, kind);
-    MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &b), MC_ERR_OK);
-    return kp;
-}
-
-static mc_body pay_body(mc_fixture *f, const mc_keypair *payer, const mc_keypair *payee,
-                        int64_t amount)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_TRANSFER);
-    memcpy(b.u.transfer.payer, pk(payer), MC_PUBLIC_KEY_BYTES);
-    memcpy(b.u.transfer.payee, pk(payee), MC_PUBLIC_KEY_BYTES);
-    b.u.transfer.amount = amount;
-    return b;
-}
-
-static mc_body limits_body(mc_fixture *f, const mc_keypair *kp, int64_t min, int64_t max)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_SET_LIMITS);
-    memcpy(b.u.set_limits.account, pk(kp), MC_PUBLIC_KEY_BYTES);
-    b.u.set_limits.limits = (mc_limits){min, max};
-    return b;
-}
-
-static mc_body status_body(mc_fixture *f, const mc_keypair *kp, mc_account_status status)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_SET_STATUS);
-    memcpy(b.u.set_status.account, pk(kp), MC_PUBLIC_KEY_BYTES);
-    b.u.set_status.status = status;
-    return b;
 }
 
 /* Up to four keys for one list of a SetRoles. */
@@ -218,17 +68,6 @@ static mc_body auditors_body(mc_fixture *f, const key_list *add, const key_list 
     return b;
 }
 
-static mc_body fee_body(mc_fixture *f, unsigned fee_bps, const mc_keypair *account)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_SET_FEE);
-    b.u.set_fee.fee_bps = fee_bps;
-    if (account != NULL) {
-        b.u.set_fee.has_fee_account = true;
-        memcpy(b.u.set_fee.fee_account, pk(account), MC_PUBLIC_KEY_BYTES);
-    }
-    return b;
-}
-
 /* ---- fixtures ------------------------------------------------------------------ */
 
 typedef struct world {
@@ -241,9 +80,9 @@ static int setup(void **state)
     world *w = calloc(1, sizeof *w);
     assert_non_null(w);
     mc_fixture_setup(&w->f, 3, 2, NULL);
-    w->alice = open_named(&w->f, "alice", MC_KIND_MEMBER);
-    w->bob = open_named(&w->f, "bob", MC_KIND_MEMBER);
-    w->carol = named_key("carol");
+    w->alice = mc_fixture_open_named(&w->f, "alice", MC_KIND_MEMBER);
+    w->bob = mc_fixture_open_named(&w->f, "bob", MC_KIND_MEMBER);
+    w->carol = mc_fixture_named_key("carol");
     *state = w;
     return 0;
 }
@@ -266,31 +105,31 @@ static void test_quorum_two_of_three(void **state)
     world *w = *state;
     mc_fixture *f = &w->f;
     mc_keypair **s = f->stewards;
-    mc_body b = limits_body(f, w->alice, -1000, 1000);
-    mc_result r = REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[0]);
+    mc_body b = mc_fixture_limits_body(f, w->alice, -1000, 1000);
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[0]);
     assert_int_equal(r.amount, 1);
     assert_int_equal(r.limit, 2);
-    r = REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[2]);
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[2]);
     assert_int_equal(r.amount, 1);
-    APPLIED(f, &b, s[2], s[0]);
+    MC_ASSERT_APPLIED(f, &b, s[2], s[0]);
     mc_account a;
     assert_int_equal(mc_ledger_get_account(f->ledger, pk(w->alice), &a), MC_ERR_OK);
     assert_int_equal(a.limits.min_balance, -1000);
     assert_int_equal(a.limits.max_balance, 1000);
 
     /* SetStatus: one refused, two and three applied. */
-    b = status_body(f, w->bob, MC_STATUS_FROZEN);
-    REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[1]);
-    APPLIED(f, &b, s[0], s[1], s[2]);
+    b = mc_fixture_status_body(f, w->bob, MC_STATUS_FROZEN);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[1]);
+    MC_ASSERT_APPLIED(f, &b, s[0], s[1], s[2]);
     /* OpenAccount: the new key co-signing does not count toward the quorum. */
-    b = open_body(f, w->carol, "carol", MC_KIND_MEMBER);
-    r = REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[1], w->carol);
+    b = mc_fixture_open_body(f, w->carol, "carol", MC_KIND_MEMBER);
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[1], w->carol);
     assert_int_equal(r.amount, 1);
     assert_int_equal(r.limit, 2);
-    APPLIED(f, &b, s[1], w->carol, s[2]);
+    MC_ASSERT_APPLIED(f, &b, s[1], w->carol, s[2]);
     assert_int_equal(mc_ledger_get_account(f->ledger, pk(w->carol), &a), MC_ERR_OK);
     assert_true(a.joined);
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
 }
 
 static void test_not_a_steward(void **state)
@@ -299,19 +138,19 @@ static void test_not_a_steward(void **state)
     mc_fixture *f = &w->f;
     mc_keypair **s = f->stewards;
     /* Every signer must be a steward, however many stewards signed. */
-    mc_body b = status_body(f, w->alice, MC_STATUS_FROZEN);
-    mc_result r = REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, s[0], s[1], w->bob);
+    mc_body b = mc_fixture_status_body(f, w->alice, MC_STATUS_FROZEN);
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, s[0], s[1], w->bob);
     assert_true(r.has_account);
     assert_memory_equal(r.account, pk(w->bob), MC_PUBLIC_KEY_BYTES);
-    r = REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, w->bob, s[0]);
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, w->bob, s[0]);
     assert_memory_equal(r.account, pk(w->bob), MC_PUBLIC_KEY_BYTES);
     key_list add = list_of(w->carol, NULL), none = {.count = 0};
     b = roles_body(f, &add, &none, 0);
-    REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, s[0], s[1], w->alice);
-    REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, w->carol);
-    b = fee_body(f, 0, NULL);
-    REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, w->alice, s[1], s[2]);
-    assert_balanced(f);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, s[0], s[1], w->alice);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, w->carol);
+    b = mc_fixture_fee_body(f, 0, NULL);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, w->alice, s[1], s[2]);
+    mc_fixture_assert_balanced(f);
 }
 
 static void test_system_payer_quorum(void **state)
@@ -319,18 +158,18 @@ static void test_system_payer_quorum(void **state)
     world *w = *state;
     mc_fixture *f = &w->f;
     mc_keypair **s = f->stewards;
-    mc_keypair *pool = open_named(f, "pool", MC_KIND_SYSTEM);
-    mc_body b = pay_body(f, pool, w->alice, 500);
-    mc_result r = REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[1]);
+    mc_keypair *pool = mc_fixture_open_named(f, "pool", MC_KIND_SYSTEM);
+    mc_body b = mc_fixture_transfer_body(f, pool, w->alice, 500);
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[1]);
     assert_int_equal(r.amount, 1);
     assert_int_equal(r.limit, 2);
-    REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, pool);
-    REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, s[0], s[1], pool);
-    APPLIED(f, &b, s[0], s[1]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, pool);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, s[0], s[1], pool);
+    MC_ASSERT_APPLIED(f, &b, s[0], s[1]);
     assert_int_equal(mc_fixture_balance(f, pk(pool)), -500);
     assert_int_equal(mc_fixture_balance(f, pk(w->alice)), 500);
     mc_keypair_free(pool);
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
 }
 
 /* Encode `body` as a SignedTx carrying `n` signatures, all under `kp`'s key,
@@ -364,7 +203,8 @@ static void test_repeated_signature_counts_once(void **state)
 {
     world *w = *state;
     mc_fixture *f = &w->f;
-    mc_body b = limits_body(f, w->alice, -2000, 2000), other = limits_body(f, w->alice, -1, 1);
+    mc_body b = mc_fixture_limits_body(f, w->alice, -2000, 2000),
+            other = mc_fixture_limits_body(f, w->alice, -1, 1);
     uint8_t *body = NULL, *other_body = NULL;
     size_t len = 0, other_len = 0;
     assert_int_equal(mc_body_encode(&b, &body, &len), MC_ERR_OK);
@@ -374,7 +214,7 @@ static void test_repeated_signature_counts_once(void **state)
     memcpy(sigs[1], sigs[0], MC_SIGNATURE_BYTES);
 
     /* The same steward's signature twice: one signer, one of two needed. */
-    snapshot before = take_snapshot(f);
+    mc_fixture_snapshot before = mc_fixture_snapshot_take(f);
     mc_tx *tx = NULL;
     assert_int_equal(decode_signed_by(body, len, f->stewards[0], sigs, 2, &tx), MC_ERR_OK);
     assert_int_equal(mc_tx_signer_count(tx), 1);
@@ -390,7 +230,7 @@ static void test_repeated_signature_counts_once(void **state)
     assert_int_equal(mc_tx_verify(tx), MC_ERR_OK);
     assert_int_equal(mc_ledger_apply(f->ledger, tx, f->now, &r), MC_ERR_OK);
     MC_ASSERT_RESULT(r, MC_ERR_QUORUM_NOT_MET);
-    assert_unchanged(f, &before);
+    mc_fixture_assert_unchanged(f, &before);
 
     /* Another signature under the same key does not decode. */
     mc_tx *bad = NULL;
@@ -407,7 +247,7 @@ static void test_repeated_signature_counts_once(void **state)
     mc_tx_free(tx);
     free(body);
     free(other_body);
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
 }
 
 /* ---- SetRoles ------------------------------------------------------------------- */
@@ -443,46 +283,46 @@ static void test_set_roles_add_raise_remove(void **state)
 
     /* Add carol as a steward, the quorum unchanged (0). */
     mc_body b = roles_body(f, &carol, &none, 0);
-    REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[0]);
-    APPLIED(f, &b, s[0], s[2]);
-    mc_ledger_info info = info_of(f);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[0]);
+    MC_ASSERT_APPLIED(f, &b, s[0], s[2]);
+    mc_ledger_info info = mc_fixture_info(f);
     assert_int_equal(info.steward_count, 4);
     assert_int_equal(info.quorum, 2);
     assert_true(info_has_steward(&info, w->carol));
     assert_int_equal(mc_ledger_roles(f->ledger, pk(w->carol)), MC_ROLE_STEWARD);
     assert_true(mc_ledger_is_steward(f->ledger, pk(w->carol)));
     /* carol now counts toward the quorum. */
-    b = limits_body(f, w->alice, -500, 500);
-    APPLIED(f, &b, w->carol, s[1]);
+    b = mc_fixture_limits_body(f, w->alice, -500, 500);
+    MC_ASSERT_APPLIED(f, &b, w->carol, s[1]);
 
     /* Raise the quorum to 3: two stewards are no longer enough. */
     b = roles_body(f, &none, &none, 3);
-    APPLIED(f, &b, s[0], w->carol);
-    assert_int_equal(info_of(f).quorum, 3);
-    b = limits_body(f, w->alice, -600, 600);
-    mc_result r = REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[0], s[1]);
+    MC_ASSERT_APPLIED(f, &b, s[0], w->carol);
+    assert_int_equal(mc_fixture_info(f).quorum, 3);
+    b = mc_fixture_limits_body(f, w->alice, -600, 600);
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[0], s[1]);
     assert_int_equal(r.amount, 2);
     assert_int_equal(r.limit, 3);
-    APPLIED(f, &b, s[0], s[1], w->carol);
+    MC_ASSERT_APPLIED(f, &b, s[0], s[1], w->carol);
 
     /* Remove s[1]: 3 stewards, quorum 3; s[1] signs as a stranger. */
     b = roles_body(f, &none, &s1, 0);
-    APPLIED(f, &b, s[0], s[1], s[2]);
-    info = info_of(f);
+    MC_ASSERT_APPLIED(f, &b, s[0], s[1], s[2]);
+    info = mc_fixture_info(f);
     assert_int_equal(info.steward_count, 3);
     assert_false(info_has_steward(&info, s[1]));
     assert_int_equal(mc_ledger_roles(f->ledger, pk(s[1])), 0);
-    b = limits_body(f, w->alice, -700, 700);
-    r = REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, s[0], s[1], s[2], w->carol);
+    b = mc_fixture_limits_body(f, w->alice, -700, 700);
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, s[0], s[1], s[2], w->carol);
     assert_memory_equal(r.account, pk(s[1]), MC_PUBLIC_KEY_BYTES);
-    APPLIED(f, &b, s[0], s[2], w->carol);
+    MC_ASSERT_APPLIED(f, &b, s[0], s[2], w->carol);
 
     /* The configuration is stored: a reopened ledger shows the same. */
-    info = info_of(f);
+    info = mc_fixture_info(f);
     mc_fixture_reopen(f);
-    mc_ledger_info again = info_of(f);
+    mc_ledger_info again = mc_fixture_info(f);
     assert_memory_equal(&again, &info, sizeof info);
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
 }
 
 static void test_set_roles_invalid(void **state)
@@ -512,11 +352,12 @@ static void test_set_roles_invalid(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mc_body b = roles_body(f, cases[i].add, cases[i].remove, cases[i].quorum);
-        refused(f, &b, (const mc_keypair *const *)s, 2, MC_ERR_ROLES_INVALID, cases[i].why);
+        mc_fixture_refused(f, &b, (const mc_keypair *const *)s, 2, MC_ERR_ROLES_INVALID,
+                           cases[i].why);
     }
     /* The steward rule comes first. */
     mc_body b = roles_body(f, &none, &none, 4);
-    REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[0]);
     /* At most MC_STEWARDS_MAX stewards: 3 + 29 fit, one more does not. */
     enum { MORE = MC_STEWARDS_MAX - 3 + 1 };
     uint8_t more[MORE][MC_PUBLIC_KEY_BYTES];
@@ -525,11 +366,11 @@ static void test_set_roles_invalid(void **state)
     }
     b = roles_body(f, &none, &none, 0);
     b.u.set_roles.add_stewards = (mc_keys){(const uint8_t(*)[MC_PUBLIC_KEY_BYTES])more, MORE};
-    REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0], s[1]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0], s[1]);
     b.u.set_roles.add_stewards.count = MORE - 1;
-    APPLIED(f, &b, s[0], s[1]);
-    assert_int_equal(info_of(f).steward_count, MC_STEWARDS_MAX);
-    assert_balanced(f);
+    MC_ASSERT_APPLIED(f, &b, s[0], s[1]);
+    assert_int_equal(mc_fixture_info(f).steward_count, MC_STEWARDS_MAX);
+    mc_fixture_assert_balanced(f);
 }
 
 /* "Nobody named twice" (mc/ledger.h, SetRoles): one key removed and added
@@ -541,12 +382,12 @@ static void test_set_roles_key_named_twice(void **state)
     mc_keypair **s = f->stewards;
     key_list none = {.count = 0}, s0 = list_of(s[0], NULL), carol = list_of(w->carol, NULL);
     mc_body b = auditors_body(f, &carol, &none);
-    APPLIED(f, &b, s[0], s[1]);
+    MC_ASSERT_APPLIED(f, &b, s[0], s[1]);
     b = auditors_body(f, &carol, &carol);
-    REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0], s[1]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0], s[1]);
     b = roles_body(f, &s0, &s0, 0);
-    REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0], s[1]);
-    assert_balanced(f);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0], s[1]);
+    mc_fixture_assert_balanced(f);
 }
 
 /* Later transactions of a batch see the roles an earlier one set; a
@@ -559,9 +400,9 @@ static void test_set_roles_within_a_batch(void **state)
     key_list none = {.count = 0}, carol = list_of(w->carol, NULL);
     const mc_keypair *two[] = {s[0], s[1]}, *three[] = {s[0], s[1], s[2]};
     const mc_keypair *with_carol[] = {w->carol, s[2], s[1]};
-    mc_body bodies[5] = {roles_body(f, &none, &none, 3), limits_body(f, w->alice, -1, 1),
-                         limits_body(f, w->alice, -2, 2), roles_body(f, &carol, &none, 9),
-                         limits_body(f, w->bob, -3, 3)};
+    mc_body bodies[5] = {roles_body(f, &none, &none, 3), mc_fixture_limits_body(f, w->alice, -1, 1),
+                         mc_fixture_limits_body(f, w->alice, -2, 2),
+                         roles_body(f, &carol, &none, 9), mc_fixture_limits_body(f, w->bob, -3, 3)};
     const mc_keypair *const *keys[5] = {two, two, three, three, with_carol};
     const size_t n[5] = {2, 2, 3, 3, 3};
     const int want[5] = {MC_ERR_OK, MC_ERR_QUORUM_NOT_MET, MC_ERR_OK, MC_ERR_ROLES_INVALID,
@@ -571,18 +412,18 @@ static void test_set_roles_within_a_batch(void **state)
     for (size_t i = 0; i < 5; i++) {
         txs[i] = mc_fixture_sign(f, &bodies[i], keys[i], n[i]);
     }
-    uint64_t h = height_of(f);
+    uint64_t h = mc_fixture_height(f);
     assert_int_equal(mc_ledger_apply_batch(f->ledger, txs, 5, f->now, r), MC_ERR_OK);
     for (size_t i = 0; i < 5; i++) {
         MC_ASSERT_RESULT(r[i], want[i]);
         mc_tx_free(txs[i]);
     }
-    assert_int_equal(height_of(f), h + 2);
-    mc_ledger_info info = info_of(f);
+    assert_int_equal(mc_fixture_height(f), h + 2);
+    mc_ledger_info info = mc_fixture_info(f);
     assert_int_equal(info.quorum, 3);
     assert_int_equal(info.steward_count, 3);
     assert_false(info_has_steward(&info, w->carol));
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
 }
 
 /* ---- auditors ------------------------------------------------------------------- */
@@ -598,8 +439,9 @@ static void genesis_defaults(mc_genesis_params *p)
 static void test_auditors(void **state)
 {
     (void)state;
-    mc_keypair *ann = named_key("auditor ann"), *ben = named_key("auditor ben");
-    mc_keypair *cid = named_key("auditor cid");
+    mc_keypair *ann = mc_fixture_named_key("auditor ann"),
+               *ben = mc_fixture_named_key("auditor ben");
+    mc_keypair *cid = mc_fixture_named_key("auditor cid");
     uint8_t genesis_auditors[1][MC_PUBLIC_KEY_BYTES];
     memcpy(genesis_auditors[0], pk(ann), MC_PUBLIC_KEY_BYTES);
     mc_genesis_params p;
@@ -609,7 +451,7 @@ static void test_auditors(void **state)
     mc_fixture fx, *f = &fx;
     mc_fixture_setup(f, 2, 1, &p);
     mc_keypair **s = f->stewards;
-    mc_ledger_info info = info_of(f);
+    mc_ledger_info info = mc_fixture_info(f);
     assert_int_equal(info.auditor_count, 1);
     assert_true(info_has_auditor(&info, ann));
     assert_int_equal(mc_ledger_roles(f->ledger, pk(ann)), MC_ROLE_AUDITOR);
@@ -619,9 +461,9 @@ static void test_auditors(void **state)
     /* Add ben and cid, remove ann, in one change. */
     key_list add = list_of(ben, cid), remove = list_of(ann, NULL), none = {.count = 0};
     mc_body b = auditors_body(f, &add, &remove);
-    REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, ann);
-    APPLIED(f, &b, s[1]);
-    info = info_of(f);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, ann);
+    MC_ASSERT_APPLIED(f, &b, s[1]);
+    info = mc_fixture_info(f);
     assert_int_equal(info.auditor_count, 2);
     assert_true(info_has_auditor(&info, ben));
     assert_true(info_has_auditor(&info, cid));
@@ -631,17 +473,17 @@ static void test_auditors(void **state)
     assert_int_equal(info.steward_count, 2); /* stewards untouched */
 
     /* An auditor is not a steward; ROLES_INVALID for auditors too. */
-    b = fee_body(f, 0, NULL);
-    REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, ben);
+    b = mc_fixture_fee_body(f, 0, NULL);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_NOT_A_STEWARD, ben);
     b = auditors_body(f, &none, &remove); /* ann is no longer one */
-    REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0]);
     key_list ben_list = list_of(ben, NULL), twice = list_of(ann, ann);
     b = auditors_body(f, &ben_list, &none); /* already one */
-    REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0]);
     b = auditors_body(f, &twice, &none);
-    REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0]);
     b = auditors_body(f, &add, &none);
-    REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0]);
     /* At most MC_AUDITORS_MAX auditors: 2 + 30 fit, one more does not. */
     enum { MORE = MC_AUDITORS_MAX - 2 + 1 };
     uint8_t more[MORE][MC_PUBLIC_KEY_BYTES];
@@ -650,20 +492,20 @@ static void test_auditors(void **state)
     }
     b = auditors_body(f, &none, &none);
     b.u.set_roles.add_auditors = (mc_keys){(const uint8_t(*)[MC_PUBLIC_KEY_BYTES])more, MORE};
-    REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0]);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_ROLES_INVALID, s[0]);
     b.u.set_roles.add_auditors.count = MORE - 1;
-    APPLIED(f, &b, s[0]);
-    assert_int_equal(info_of(f).auditor_count, MC_AUDITORS_MAX);
+    MC_ASSERT_APPLIED(f, &b, s[0]);
+    assert_int_equal(mc_fixture_info(f).auditor_count, MC_AUDITORS_MAX);
     b = auditors_body(f, &none, &none);
     b.u.set_roles.remove_auditors =
         (mc_keys){(const uint8_t(*)[MC_PUBLIC_KEY_BYTES])more, MORE - 1};
-    APPLIED(f, &b, s[0]);
+    MC_ASSERT_APPLIED(f, &b, s[0]);
     /* Removing every auditor is fine. */
     b = auditors_body(f, &none, &add);
-    APPLIED(f, &b, s[0]);
-    assert_int_equal(info_of(f).auditor_count, 0);
+    MC_ASSERT_APPLIED(f, &b, s[0]);
+    assert_int_equal(mc_fixture_info(f).auditor_count, 0);
     assert_int_equal(mc_ledger_roles(f->ledger, pk(cid)), 0);
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
     mc_fixture_teardown(f);
     mc_keypair_free(ann);
     mc_keypair_free(ben);

@@ -4,8 +4,8 @@
  * pays or is paid; the credit limit counts it; FEE_ACCOUNT_UNAVAILABLE and
  * every FEE_INVALID case, and CONFIG_INVALID for a genesis fee without an
  * account. Every refusal is checked to change nothing (accounts, height, log
- * root, the configuration), and balances always sum to 0. Keys are derived
- * from fixed names. The steward quorum and SetRoles are in
+ * root, the configuration, the commons), and balances always sum to 0.
+ * Keys are derived from fixed names. The steward quorum and SetRoles are in
  * test_governance.c. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,170 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- keys, snapshots, submitting ------------------------------------------- */
-
-/* The key pair whose seed is SHA-256(name). */
-static mc_keypair *named_key(const char *name)
-{
-    uint8_t seed[MC_SECRET_SEED_BYTES];
-    mc_keypair *kp = NULL;
-    mc_sha256((const uint8_t *)name, strlen(name), seed);
-    assert_int_equal(mc_keypair_from_seed(seed, &kp), MC_ERR_OK);
-    mc_memzero(seed, sizeof seed);
-    return kp;
-}
-
 static const uint8_t *pk(const mc_keypair *kp)
 {
     return mc_keypair_public(kp);
-}
-
-static uint64_t height_of(mc_fixture *f)
-{
-    uint64_t h = 0;
-    assert_int_equal(mc_ledger_height(f->ledger, &h), MC_ERR_OK);
-    return h;
-}
-
-static mc_ledger_info info_of(mc_fixture *f)
-{
-    mc_ledger_info info;
-    assert_int_equal(mc_ledger_get_info(f->ledger, &info), MC_ERR_OK);
-    info.map_size = 0; /* storage, not state */
-    return info;
-}
-
-typedef struct snapshot {
-    uint8_t digest[MC_HASH_BYTES]; /* accounts, height, log root */
-    mc_ledger_info info;           /* the configuration */
-} snapshot;
-
-static snapshot take_snapshot(mc_fixture *f)
-{
-    snapshot s;
-    mc_fixture_state_digest(f, s.digest);
-    s.info = info_of(f);
-    return s;
-}
-
-static void assert_unchanged(mc_fixture *f, const snapshot *before)
-{
-    snapshot after = take_snapshot(f);
-    assert_memory_equal(after.digest, before->digest, MC_HASH_BYTES);
-    assert_memory_equal(&after.info, &before->info, sizeof after.info);
-    mc_fixture_assert_invariants(f);
-}
-
-/* Sign `b` with `keys`, apply, and check it is refused with `code`, changing
- * nothing; `where` names the expectation when it fails. */
-static mc_result refused(mc_fixture *f, const mc_body *b, const mc_keypair *const *keys, size_t n,
-                         int code, const char *where)
-{
-    snapshot before = take_snapshot(f);
-    mc_result r = mc_fixture_submit(f, b, keys, n);
-    if (r.code != code) {
-        print_error("(refusal expected by %s)\n", where);
-    }
-    MC_ASSERT_RESULT(r, code);
-    assert_int_equal(r.height, 0);
-    assert_unchanged(f, &before);
-    return r;
-}
-
-static mc_result applied(mc_fixture *f, const mc_body *b, const mc_keypair *const *keys, size_t n,
-                         int line)
-{
-    uint64_t h = height_of(f);
-    mc_result r = mc_fixture_submit(f, b, keys, n);
-    if (r.code != MC_ERR_OK) {
-        print_error("(success expected by line %d)\n", line);
-    }
-    MC_ASSERT_RESULT(r, MC_ERR_OK);
-    assert_int_equal(r.height, h + 1);
-    assert_int_equal(height_of(f), h + 1);
-    return r;
-}
-
-#define STRING_(x) #x
-#define STRING(x) STRING_(x)
-#define EXPECT_REFUSED(f, b, keys, n, code)                                                        \
-    refused((f), (b), (keys), (n), (code), "line " STRING(__LINE__))
-#define EXPECT_APPLIED(f, b, keys, n) applied((f), (b), (keys), (n), __LINE__)
-#define KEYS(...) ((const mc_keypair *const[]){__VA_ARGS__})
-#define NKEYS(...) (sizeof KEYS(__VA_ARGS__) / sizeof(const mc_keypair *))
-/* Sign with the listed key pairs. */
-#define REFUSED(f, b, code, ...) EXPECT_REFUSED(f, b, KEYS(__VA_ARGS__), NKEYS(__VA_ARGS__), code)
-#define APPLIED(f, b, ...) EXPECT_APPLIED(f, b, KEYS(__VA_ARGS__), NKEYS(__VA_ARGS__))
-
-static int sum_balance(const mc_account *a, void *ctx)
-{
-    *(int64_t *)ctx += a->balance;
-    return 0;
-}
-
-/* Balances sum to 0, and every invariant holds. */
-static void assert_balanced(mc_fixture *f)
-{
-    int64_t sum = 0;
-    assert_int_equal(mc_ledger_list_accounts(f->ledger, NULL, 0, sum_balance, &sum), MC_ERR_OK);
-    assert_int_equal(sum, 0);
-    mc_fixture_assert_invariants(f);
-}
-
-/* ---- bodies ------------------------------------------------------------------ */
-
-static mc_body open_body(mc_fixture *f, const mc_keypair *kp, const char *handle,
-                         mc_account_kind kind)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_OPEN_ACCOUNT);
-    memcpy(b.u.open_account.public_key, pk(kp), MC_PUBLIC_KEY_BYTES);
-    b.u.open_account.handle = handle;
-    b.u.open_account.kind = kind;
-    return b;
-}
-
-/* Open an account for the key named `handle`, signed by the quorum. */
-static mc_keypair *open_named(mc_fixture *f, const char *handle, mc_account_kind kind)
-{
-    mc_keypair *kp = named_key(handle);
-    mc_body b = open_body(f, kp, handle, kind);
-    MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &b), MC_ERR_OK);
-    return kp;
-}
-
-static mc_body pay_body(mc_fixture *f, const mc_keypair *payer, const mc_keypair *payee,
-                        int64_t amount)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_TRANSFER);
-    memcpy(b.u.transfer.payer, pk(payer), MC_PUBLIC_KEY_BYTES);
-    memcpy(b.u.transfer.payee, pk(payee), MC_PUBLIC_KEY_BYTES);
-    b.u.transfer.amount = amount;
-    return b;
-}
-
-static mc_body status_body(mc_fixture *f, const mc_keypair *kp, mc_account_status status)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_SET_STATUS);
-    memcpy(b.u.set_status.account, pk(kp), MC_PUBLIC_KEY_BYTES);
-    b.u.set_status.status = status;
-    return b;
-}
-
-static void set_status(mc_fixture *f, const mc_keypair *kp, mc_account_status status)
-{
-    mc_body b = status_body(f, kp, status);
-    MC_ASSERT_RESULT(mc_fixture_submit_stewards(f, &b), MC_ERR_OK);
-}
-
-static mc_body fee_body(mc_fixture *f, unsigned fee_bps, const mc_keypair *account)
-{
-    mc_body b = mc_fixture_body(f, MC_TX_SET_FEE);
-    b.u.set_fee.fee_bps = fee_bps;
-    if (account != NULL) {
-        b.u.set_fee.has_fee_account = true;
-        memcpy(b.u.set_fee.fee_account, pk(account), MC_PUBLIC_KEY_BYTES);
-    }
-    return b;
 }
 
 /* ---- fixtures ------------------------------------------------------------------ */
@@ -196,9 +35,9 @@ static int setup(void **state)
     world *w = calloc(1, sizeof *w);
     assert_non_null(w);
     mc_fixture_setup(&w->f, 3, 2, NULL);
-    w->alice = open_named(&w->f, "alice", MC_KIND_MEMBER);
-    w->bob = open_named(&w->f, "bob", MC_KIND_MEMBER);
-    w->carol = named_key("carol");
+    w->alice = mc_fixture_open_named(&w->f, "alice", MC_KIND_MEMBER);
+    w->bob = mc_fixture_open_named(&w->f, "bob", MC_KIND_MEMBER);
+    w->carol = mc_fixture_named_key("carol");
     *state = w;
     return 0;
 }
@@ -212,14 +51,6 @@ static int teardown(void **state)
     mc_fixture_teardown(&w->f);
     free(w);
     return 0;
-}
-
-static void genesis_defaults(mc_genesis_params *p)
-{
-    mc_genesis_params_default(p);
-    p->community = "test community";
-    p->unit_name = "grain";
-    p->unit_symbol = "g";
 }
 
 /* ---- fees ------------------------------------------------------------------------ */
@@ -247,10 +78,10 @@ static void pay_with_fee(world *w, const mc_keypair *fees, int64_t amount, int64
 static mc_keypair *open_fees(world *w, unsigned fee_bps)
 {
     mc_fixture *f = &w->f;
-    mc_keypair *fees = open_named(f, "fees", MC_KIND_SYSTEM);
-    mc_body b = fee_body(f, fee_bps, fees);
-    APPLIED(f, &b, f->stewards[0], f->stewards[1]);
-    mc_ledger_info info = info_of(f);
+    mc_keypair *fees = mc_fixture_open_named(f, "fees", MC_KIND_SYSTEM);
+    mc_body b = mc_fixture_fee_body(f, fee_bps, fees);
+    MC_ASSERT_APPLIED(f, &b, f->stewards[0], f->stewards[1]);
+    mc_ledger_info info = mc_fixture_info(f);
     assert_int_equal(info.fee_bps, fee_bps);
     assert_true(info.has_fee_account);
     assert_memory_equal(info.fee_account, pk(fees), MC_PUBLIC_KEY_BYTES);
@@ -268,16 +99,16 @@ static void test_fee_payments(void **state)
     pay_with_fee(w, fees, 1, 0);
     assert_int_equal(balance_of(&w->f, w->alice), -(1000 + 1001 + 39 + 40 + 1) - 51);
     assert_int_equal(balance_of(&w->f, fees), 51);
-    assert_balanced(&w->f);
+    mc_fixture_assert_balanced(&w->f);
     /* Back to no fee. */
-    mc_body b = fee_body(&w->f, 0, NULL);
-    APPLIED(&w->f, &b, w->f.stewards[2], w->f.stewards[0]);
-    mc_ledger_info info = info_of(&w->f);
+    mc_body b = mc_fixture_fee_body(&w->f, 0, NULL);
+    MC_ASSERT_APPLIED(&w->f, &b, w->f.stewards[2], w->f.stewards[0]);
+    mc_ledger_info info = mc_fixture_info(&w->f);
     assert_int_equal(info.fee_bps, 0);
     assert_false(info.has_fee_account);
     pay_with_fee(w, fees, 1000, 0);
     mc_keypair_free(fees);
-    assert_balanced(&w->f);
+    mc_fixture_assert_balanced(&w->f);
 }
 
 static void test_fee_credit_limit(void **state)
@@ -285,10 +116,10 @@ static void test_fee_credit_limit(void **state)
     world *w = *state;
     mc_fixture *f = &w->f;
     mc_keypair *fees = open_fees(w, 250);
-    mc_keypair *dan = open_named(f, "dan", MC_KIND_MEMBER);
+    mc_keypair *dan = mc_fixture_open_named(f, "dan", MC_KIND_MEMBER);
     /* 295.00 fits dan's -300.00 alone, not with its 7.37 fee. */
-    mc_body b = pay_body(f, dan, w->bob, 29500);
-    mc_result r = REFUSED(f, &b, MC_ERR_EXCEEDS_CREDIT_LIMIT, dan);
+    mc_body b = mc_fixture_transfer_body(f, dan, w->bob, 29500);
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_EXCEEDS_CREDIT_LIMIT, dan);
     assert_int_equal(r.fee, 737);
     assert_int_equal(r.amount, 29500);
     assert_int_equal(r.balance, 0);
@@ -296,22 +127,22 @@ static void test_fee_credit_limit(void **state)
     assert_true(r.has_account);
     assert_memory_equal(r.account, pk(dan), MC_PUBLIC_KEY_BYTES);
     /* 292.70 + 7.31 is one unit past; 292.69 + 7.31 lands on the limit. */
-    b = pay_body(f, w->alice, w->bob, 29270);
-    r = REFUSED(f, &b, MC_ERR_EXCEEDS_CREDIT_LIMIT, w->alice);
+    b = mc_fixture_transfer_body(f, w->alice, w->bob, 29270);
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_EXCEEDS_CREDIT_LIMIT, w->alice);
     assert_int_equal(r.fee, 731);
     pay_with_fee(w, fees, 29269, 731);
     assert_int_equal(balance_of(f, w->alice), -30000);
     /* Without the fee, dan's payment passes. */
-    b = fee_body(f, 0, NULL);
-    APPLIED(f, &b, f->stewards[0], f->stewards[1]);
-    b = pay_body(f, dan, w->bob, 29500);
-    r = APPLIED(f, &b, dan);
+    b = mc_fixture_fee_body(f, 0, NULL);
+    MC_ASSERT_APPLIED(f, &b, f->stewards[0], f->stewards[1]);
+    b = mc_fixture_transfer_body(f, dan, w->bob, 29500);
+    r = MC_ASSERT_APPLIED(f, &b, dan);
     assert_int_equal(r.fee, 0);
     assert_int_equal(balance_of(f, dan), -29500);
     assert_int_equal(balance_of(f, fees), 731);
     mc_keypair_free(fees);
     mc_keypair_free(dan);
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
 }
 
 static void test_fee_account_unavailable(void **state)
@@ -319,29 +150,29 @@ static void test_fee_account_unavailable(void **state)
     world *w = *state;
     mc_fixture *f = &w->f;
     mc_keypair *fees = open_fees(w, 250);
-    set_status(f, fees, MC_STATUS_FROZEN);
-    mc_body b = pay_body(f, w->alice, w->bob, 1000);
-    REFUSED(f, &b, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, w->alice);
+    mc_fixture_set_status(f, fees, MC_STATUS_FROZEN);
+    mc_body b = mc_fixture_transfer_body(f, w->alice, w->bob, 1000);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, w->alice);
     /* The statuses come before the fee, the fee before the limits. */
-    b = pay_body(f, w->alice, w->bob, 1000000);
-    REFUSED(f, &b, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, w->alice);
-    set_status(f, w->bob, MC_STATUS_FROZEN);
-    b = pay_body(f, w->alice, w->bob, 1000);
-    REFUSED(f, &b, MC_ERR_PAYEE_FROZEN, w->alice);
-    set_status(f, w->bob, MC_STATUS_ACTIVE);
+    b = mc_fixture_transfer_body(f, w->alice, w->bob, 1000000);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, w->alice);
+    mc_fixture_set_status(f, w->bob, MC_STATUS_FROZEN);
+    b = mc_fixture_transfer_body(f, w->alice, w->bob, 1000);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_PAYEE_FROZEN, w->alice);
+    mc_fixture_set_status(f, w->bob, MC_STATUS_ACTIVE);
     /* Closed (at a zero balance) is unavailable too; active again is fine. */
-    set_status(f, fees, MC_STATUS_CLOSED);
-    b = pay_body(f, w->alice, w->bob, 1000);
-    REFUSED(f, &b, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, w->alice);
-    b = fee_body(f, 250, fees); /* nor can a fee name it now */
-    REFUSED(f, &b, MC_ERR_FEE_INVALID, f->stewards[0], f->stewards[1]);
-    mc_keypair *fees2 = open_named(f, "fees2", MC_KIND_SYSTEM);
-    b = fee_body(f, 250, fees2);
-    APPLIED(f, &b, f->stewards[0], f->stewards[1]);
+    mc_fixture_set_status(f, fees, MC_STATUS_CLOSED);
+    b = mc_fixture_transfer_body(f, w->alice, w->bob, 1000);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, w->alice);
+    b = mc_fixture_fee_body(f, 250, fees); /* nor can a fee name it now */
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_FEE_INVALID, f->stewards[0], f->stewards[1]);
+    mc_keypair *fees2 = mc_fixture_open_named(f, "fees2", MC_KIND_SYSTEM);
+    b = mc_fixture_fee_body(f, 250, fees2);
+    MC_ASSERT_APPLIED(f, &b, f->stewards[0], f->stewards[1]);
     pay_with_fee(w, fees2, 1000, 25);
     mc_keypair_free(fees);
     mc_keypair_free(fees2);
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
 }
 
 static void test_fee_account_as_party(void **state)
@@ -356,22 +187,22 @@ static void test_fee_account_as_party(void **state)
     assert_int_equal(balance_of(f, w->alice), -1000);
     assert_int_equal(balance_of(f, fees), 1000);
     /* The fee account paying (signed by the stewards): no fee either. */
-    mc_body b = pay_body(f, fees, w->bob, 1500);
-    r = APPLIED(f, &b, f->stewards[1], f->stewards[2]);
+    mc_body b = mc_fixture_transfer_body(f, fees, w->bob, 1500);
+    r = MC_ASSERT_APPLIED(f, &b, f->stewards[1], f->stewards[2]);
     assert_int_equal(r.fee, 0);
     assert_int_equal(balance_of(f, fees), -500);
     assert_int_equal(balance_of(f, w->bob), 1500);
     /* Another SYSTEM payer does pay it. */
-    mc_keypair *pool = open_named(f, "pool", MC_KIND_SYSTEM);
-    b = pay_body(f, pool, w->bob, 2000);
-    r = APPLIED(f, &b, f->stewards[1], f->stewards[2]);
+    mc_keypair *pool = mc_fixture_open_named(f, "pool", MC_KIND_SYSTEM);
+    b = mc_fixture_transfer_body(f, pool, w->bob, 2000);
+    r = MC_ASSERT_APPLIED(f, &b, f->stewards[1], f->stewards[2]);
     assert_int_equal(r.fee, 200);
     assert_int_equal(balance_of(f, pool), -2200);
     assert_int_equal(balance_of(f, fees), -300);
     pay_with_fee(w, fees, 1000, 100);
     mc_keypair_free(fees);
     mc_keypair_free(pool);
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
 }
 
 static void test_set_fee_invalid(void **state)
@@ -379,29 +210,29 @@ static void test_set_fee_invalid(void **state)
     world *w = *state;
     mc_fixture *f = &w->f;
     mc_keypair **s = f->stewards;
-    mc_keypair *fees = open_named(f, "fees", MC_KIND_SYSTEM);
-    mc_body b = fee_body(f, 250, w->alice); /* a member account */
-    mc_result r = REFUSED(f, &b, MC_ERR_FEE_INVALID, s[0], s[1]);
-    b = fee_body(f, MC_FEE_BPS_MAX + 1, fees);
-    r = REFUSED(f, &b, MC_ERR_FEE_INVALID, s[0], s[1]);
+    mc_keypair *fees = mc_fixture_open_named(f, "fees", MC_KIND_SYSTEM);
+    mc_body b = mc_fixture_fee_body(f, 250, w->alice); /* a member account */
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_FEE_INVALID, s[0], s[1]);
+    b = mc_fixture_fee_body(f, MC_FEE_BPS_MAX + 1, fees);
+    r = MC_ASSERT_REFUSED(f, &b, MC_ERR_FEE_INVALID, s[0], s[1]);
     assert_int_equal(r.amount, 1001);
     assert_int_equal(r.limit, 1000);
-    b = fee_body(f, 250, NULL); /* a fee to nobody */
-    REFUSED(f, &b, MC_ERR_FEE_INVALID, s[0], s[1]);
-    b = fee_body(f, 250, w->carol); /* no account */
-    REFUSED(f, &b, MC_ERR_FEE_INVALID, s[0], s[1]);
-    b = fee_body(f, MC_FEE_BPS_MAX + 1, fees); /* the steward rule first */
-    REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[0]);
-    set_status(f, fees, MC_STATUS_FROZEN);
-    b = fee_body(f, 250, fees);
-    REFUSED(f, &b, MC_ERR_FEE_INVALID, s[0], s[1]);
-    set_status(f, fees, MC_STATUS_ACTIVE);
-    b = fee_body(f, MC_FEE_BPS_MAX, fees);
-    APPLIED(f, &b, s[0], s[1]);
-    assert_int_equal(info_of(f).fee_bps, MC_FEE_BPS_MAX);
+    b = mc_fixture_fee_body(f, 250, NULL); /* a fee to nobody */
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_FEE_INVALID, s[0], s[1]);
+    b = mc_fixture_fee_body(f, 250, w->carol); /* no account */
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_FEE_INVALID, s[0], s[1]);
+    b = mc_fixture_fee_body(f, MC_FEE_BPS_MAX + 1, fees); /* the steward rule first */
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_QUORUM_NOT_MET, s[0]);
+    mc_fixture_set_status(f, fees, MC_STATUS_FROZEN);
+    b = mc_fixture_fee_body(f, 250, fees);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_FEE_INVALID, s[0], s[1]);
+    mc_fixture_set_status(f, fees, MC_STATUS_ACTIVE);
+    b = mc_fixture_fee_body(f, MC_FEE_BPS_MAX, fees);
+    MC_ASSERT_APPLIED(f, &b, s[0], s[1]);
+    assert_int_equal(mc_fixture_info(f).fee_bps, MC_FEE_BPS_MAX);
     pay_with_fee(w, fees, 999, 99);
     mc_keypair_free(fees);
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
 }
 
 /* The fee account has limits like any account: its ceiling refuses a fee. */
@@ -409,23 +240,23 @@ static void test_fee_account_ceiling(void **state)
 {
     world *w = *state;
     mc_fixture *f = &w->f;
-    mc_keypair *fees = named_key("fees");
-    mc_body b = open_body(f, fees, "fees", MC_KIND_SYSTEM);
+    mc_keypair *fees = mc_fixture_named_key("fees");
+    mc_body b = mc_fixture_open_body(f, fees, "fees", MC_KIND_SYSTEM);
     b.u.open_account.has_limits = true;
     b.u.open_account.limits = (mc_limits){-100, 30};
-    APPLIED(f, &b, f->stewards[0], f->stewards[1]);
-    b = fee_body(f, 250, fees);
-    APPLIED(f, &b, f->stewards[0], f->stewards[1]);
+    MC_ASSERT_APPLIED(f, &b, f->stewards[0], f->stewards[1]);
+    b = mc_fixture_fee_body(f, 250, fees);
+    MC_ASSERT_APPLIED(f, &b, f->stewards[0], f->stewards[1]);
     pay_with_fee(w, fees, 1000, 25);
-    b = pay_body(f, w->alice, w->bob, 1000);
-    mc_result r = REFUSED(f, &b, MC_ERR_EXCEEDS_CEILING, w->alice);
+    b = mc_fixture_transfer_body(f, w->alice, w->bob, 1000);
+    mc_result r = MC_ASSERT_REFUSED(f, &b, MC_ERR_EXCEEDS_CEILING, w->alice);
     assert_memory_equal(r.account, pk(fees), MC_PUBLIC_KEY_BYTES);
     assert_int_equal(r.limit, 30);
     assert_int_equal(r.fee, 25);
     pay_with_fee(w, fees, 200, 5); /* up to the ceiling exactly */
     assert_int_equal(balance_of(f, fees), 30);
     mc_keypair_free(fees);
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
 }
 
 /* mc/ledger.h, mc_genesis_params.fee_account: "Transfers are refused
@@ -434,17 +265,18 @@ static void test_fee_account_ceiling(void **state)
 static void test_fee_account_unopened_refuses_small_transfers(void **state)
 {
     (void)state;
-    mc_keypair *fees = named_key("fees");
+    mc_keypair *fees = mc_fixture_named_key("fees");
     mc_genesis_params p;
-    genesis_defaults(&p);
+    mc_fixture_genesis_defaults(&p);
     p.fee_bps = 250;
     p.fee_account = pk(fees);
     world w = {.alice = NULL};
     mc_fixture_setup(&w.f, 1, 1, &p);
-    w.alice = open_named(&w.f, "alice", MC_KIND_MEMBER);
-    w.bob = open_named(&w.f, "bob", MC_KIND_MEMBER);
-    mc_body b = pay_body(&w.f, w.alice, w.bob, 39); /* a fee of 0.975, rounded to 0 */
-    snapshot before = take_snapshot(&w.f);
+    w.alice = mc_fixture_open_named(&w.f, "alice", MC_KIND_MEMBER);
+    w.bob = mc_fixture_open_named(&w.f, "bob", MC_KIND_MEMBER);
+    mc_body b =
+        mc_fixture_transfer_body(&w.f, w.alice, w.bob, 39); /* a fee of 0.975, rounded to 0 */
+    mc_fixture_snapshot before = mc_fixture_snapshot_take(&w.f);
     mc_result r = mc_fixture_submit(&w.f, &b, (const mc_keypair *const *)&w.alice, 1);
     mc_keypair_free(fees);
     mc_keypair_free(w.alice);
@@ -455,7 +287,7 @@ static void test_fee_account_unopened_refuses_small_transfers(void **state)
                  "FEE_ACCOUNT_UNAVAILABLE",
                  mc_err_name(r.code));
     }
-    assert_unchanged(&w.f, &before);
+    mc_fixture_assert_unchanged(&w.f, &before);
     mc_fixture_teardown(&w.f);
 }
 
@@ -478,13 +310,13 @@ static int create_code(const mc_genesis_params *p)
 static void test_genesis_fee_config(void **state)
 {
     (void)state;
-    mc_keypair *steward = named_key("steward"), *fees = named_key("fees");
+    mc_keypair *steward = mc_fixture_named_key("steward"), *fees = mc_fixture_named_key("fees");
     uint8_t stewards[1][MC_PUBLIC_KEY_BYTES], auditors[2][MC_PUBLIC_KEY_BYTES];
     memcpy(stewards[0], pk(steward), MC_PUBLIC_KEY_BYTES);
     memcpy(auditors[0], pk(fees), MC_PUBLIC_KEY_BYTES);
     memcpy(auditors[1], pk(fees), MC_PUBLIC_KEY_BYTES);
     mc_genesis_params p;
-    genesis_defaults(&p);
+    mc_fixture_genesis_defaults(&p);
     p.stewards = (const uint8_t(*)[MC_PUBLIC_KEY_BYTES])stewards;
     p.steward_count = 1;
     p.quorum = 1;
@@ -506,36 +338,36 @@ static void test_genesis_fee_config(void **state)
 static void test_genesis_fee(void **state)
 {
     (void)state;
-    mc_keypair *fees = named_key("fees");
+    mc_keypair *fees = mc_fixture_named_key("fees");
     mc_genesis_params p;
-    genesis_defaults(&p);
+    mc_fixture_genesis_defaults(&p);
     p.fee_bps = 250;
     p.fee_account = pk(fees);
     world w = {.alice = NULL};
     mc_fixture_setup(&w.f, 1, 1, &p);
     mc_fixture *f = &w.f;
-    mc_ledger_info info = info_of(f);
+    mc_ledger_info info = mc_fixture_info(f);
     assert_int_equal(info.fee_bps, 250);
     assert_true(info.has_fee_account);
     assert_memory_equal(info.fee_account, pk(fees), MC_PUBLIC_KEY_BYTES);
-    w.alice = open_named(f, "alice", MC_KIND_MEMBER);
-    w.bob = open_named(f, "bob", MC_KIND_MEMBER);
+    w.alice = mc_fixture_open_named(f, "alice", MC_KIND_MEMBER);
+    w.bob = mc_fixture_open_named(f, "bob", MC_KIND_MEMBER);
     /* Refused until the fee account is opened as a SYSTEM account. */
-    mc_body b = pay_body(f, w.alice, w.bob, 1000);
-    REFUSED(f, &b, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, w.alice);
-    b = open_body(f, fees, "fees", MC_KIND_MEMBER);
-    APPLIED(f, &b, f->stewards[0]);
-    b = pay_body(f, w.alice, w.bob, 1000);
-    REFUSED(f, &b, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, w.alice);
+    mc_body b = mc_fixture_transfer_body(f, w.alice, w.bob, 1000);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, w.alice);
+    b = mc_fixture_open_body(f, fees, "fees", MC_KIND_MEMBER);
+    MC_ASSERT_APPLIED(f, &b, f->stewards[0]);
+    b = mc_fixture_transfer_body(f, w.alice, w.bob, 1000);
+    MC_ASSERT_REFUSED(f, &b, MC_ERR_FEE_ACCOUNT_UNAVAILABLE, w.alice);
     /* The key has a member account for good: a SetFee names a SYSTEM one. */
-    mc_keypair *system = open_named(f, "fees-system", MC_KIND_SYSTEM);
-    b = fee_body(f, 250, system);
-    APPLIED(f, &b, f->stewards[0]);
+    mc_keypair *system = mc_fixture_open_named(f, "fees-system", MC_KIND_SYSTEM);
+    b = mc_fixture_fee_body(f, 250, system);
+    MC_ASSERT_APPLIED(f, &b, f->stewards[0]);
     pay_with_fee(&w, system, 1000, 25);
     assert_int_equal(balance_of(f, fees), 0);
     mc_keypair_free(system);
     mc_keypair_free(fees);
-    assert_balanced(f);
+    mc_fixture_assert_balanced(f);
     mc_keypair_free(w.alice);
     mc_keypair_free(w.bob);
     mc_fixture_teardown(f);
@@ -544,21 +376,21 @@ static void test_genesis_fee(void **state)
 static void test_genesis_fee_opened_as_system(void **state)
 {
     (void)state;
-    mc_keypair *fees = named_key("fees");
+    mc_keypair *fees = mc_fixture_named_key("fees");
     mc_genesis_params p;
-    genesis_defaults(&p);
+    mc_fixture_genesis_defaults(&p);
     p.fee_bps = 100;
     p.fee_account = pk(fees);
     world w = {.alice = NULL};
     mc_fixture_setup(&w.f, 1, 1, &p);
-    w.alice = open_named(&w.f, "alice", MC_KIND_MEMBER);
-    w.bob = open_named(&w.f, "bob", MC_KIND_MEMBER);
-    mc_body b = open_body(&w.f, fees, "fees", MC_KIND_SYSTEM);
-    APPLIED(&w.f, &b, w.f.stewards[0]);
+    w.alice = mc_fixture_open_named(&w.f, "alice", MC_KIND_MEMBER);
+    w.bob = mc_fixture_open_named(&w.f, "bob", MC_KIND_MEMBER);
+    mc_body b = mc_fixture_open_body(&w.f, fees, "fees", MC_KIND_SYSTEM);
+    MC_ASSERT_APPLIED(&w.f, &b, w.f.stewards[0]);
     pay_with_fee(&w, fees, 12345, 123);
     pay_with_fee(&w, fees, 99, 0);
     pay_with_fee(&w, fees, 100, 1);
-    assert_balanced(&w.f);
+    mc_fixture_assert_balanced(&w.f);
     mc_keypair_free(fees);
     mc_keypair_free(w.alice);
     mc_keypair_free(w.bob);

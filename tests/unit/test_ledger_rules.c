@@ -1,6 +1,6 @@
 /* Every ledger rule of mc/ledger.h, one test per error code: the offending
  * transaction gets exactly that code, is not logged (the height does not
- * move) and leaves no trace in state (the fixture's state digest is equal
+ * move) and leaves no trace in state (the fixture's snapshot is equal
  * before and after), and every invariant still holds. Decoder refusals
  * (MALFORMED, BAD_SIGNATURE) are built by hand-encoding protobuf wire bytes,
  * since the public API only encodes well-formed bodies. Then the positive
@@ -17,40 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- state snapshots ---------------------------------------------------- */
-
-typedef struct snapshot {
-    uint8_t digest[MC_HASH_BYTES];
-    uint64_t height;
-} snapshot;
-
-static snapshot take_snapshot(mc_fixture *f)
-{
-    snapshot s;
-    mc_fixture_state_digest(f, s.digest);
-    assert_int_equal(mc_ledger_height(f->ledger, &s.height), MC_ERR_OK);
-    return s;
-}
-
-static void assert_unchanged(mc_fixture *f, const snapshot *before)
-{
-    snapshot after = take_snapshot(f);
-    assert_int_equal(after.height, before->height);
-    assert_memory_equal(after.digest, before->digest, MC_HASH_BYTES);
-    mc_fixture_assert_invariants(f);
-}
-
-static uint64_t height_of(mc_fixture *f)
-{
-    uint64_t h = 0;
-    assert_int_equal(mc_ledger_height(f->ledger, &h), MC_ERR_OK);
-    return h;
-}
+/* ---- refusals ------------------------------------------------------------ */
 
 /* Apply `tx` (not freed) and check it is refused with `code`, changing nothing. */
 static mc_result refused_tx(mc_fixture *f, mc_tx *tx, int code, int line)
 {
-    snapshot before = take_snapshot(f);
+    mc_fixture_snapshot before = mc_fixture_snapshot_take(f);
     mc_result r;
     assert_int_equal(mc_ledger_apply(f->ledger, tx, f->now, &r), MC_ERR_OK);
     if (r.code != code) {
@@ -60,7 +32,7 @@ static mc_result refused_tx(mc_fixture *f, mc_tx *tx, int code, int line)
     assert_false(r.duplicate);
     assert_int_equal(r.height, 0);
     assert_memory_equal(r.tx_id, mc_tx_id_of(tx), MC_TX_ID_BYTES);
-    assert_unchanged(f, &before);
+    mc_fixture_assert_unchanged(f, &before);
     /* Every refusal can be put in words. */
     char text[256];
     int n = mc_result_describe(&r, 2, "g", text, sizeof text);
@@ -81,24 +53,6 @@ static mc_result refused(mc_fixture *f, const mc_body *b, const mc_keypair *cons
 
 #define EXPECT_REFUSED(f, body, keys, n, code) refused((f), (body), (keys), (n), (code), __LINE__)
 #define EXPECT_REFUSED_TX(f, tx, code) refused_tx((f), (tx), (code), __LINE__)
-
-/* Submit and check it is applied: height + 1, a new log entry. */
-static mc_result applied(mc_fixture *f, const mc_body *b, const mc_keypair *const *keys, size_t n,
-                         int line)
-{
-    uint64_t h = height_of(f);
-    mc_result r = mc_fixture_submit(f, b, keys, n);
-    if (r.code != MC_ERR_OK) {
-        print_error("(success expected by line %d)\n", line);
-    }
-    MC_ASSERT_RESULT(r, MC_ERR_OK);
-    assert_false(r.duplicate);
-    assert_int_equal(r.height, h + 1);
-    assert_int_equal(height_of(f), h + 1);
-    return r;
-}
-
-#define EXPECT_APPLIED(f, body, keys, n) applied((f), (body), (keys), (n), __LINE__)
 
 static const mc_keypair *const *stewards_of(mc_fixture *f)
 {
@@ -154,7 +108,7 @@ static mc_body status_body(mc_fixture *f, const uint8_t key[MC_PUBLIC_KEY_BYTES]
 static void set_status(mc_fixture *f, const mc_keypair *who, int status)
 {
     mc_body b = status_body(f, mc_keypair_public(who), status);
-    EXPECT_APPLIED(f, &b, stewards_of(f), f->quorum);
+    MC_ASSERT_APPLIED_BY(f, &b, stewards_of(f), f->quorum);
 }
 
 static mc_keypair *new_key(void)
@@ -301,7 +255,7 @@ static int teardown(void **state)
 static void test_malformed_garbage(void **state)
 {
     world *w = *state;
-    snapshot before = take_snapshot(&w->f);
+    mc_fixture_snapshot before = mc_fixture_snapshot_take(&w->f);
     static const uint8_t truncated[] = {0x0a, 0x7f, 0x01};
     static const uint8_t bad_wire_type[] = {0x0f, 0x01};
     static const uint8_t endless_varint[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -324,13 +278,13 @@ static void test_malformed_garbage(void **state)
     mc_tx *tx = NULL;
     assert_int_equal(mc_tx_decode(big, MC_TX_BYTES_MAX + 1, &tx), MC_ERR_MALFORMED);
     free(big);
-    assert_unchanged(&w->f, &before);
+    mc_fixture_assert_unchanged(&w->f, &before);
 }
 
 static void test_malformed_body_not_a_tx_body(void **state)
 {
     world *w = *state;
-    snapshot before = take_snapshot(&w->f);
+    mc_fixture_snapshot before = mc_fixture_snapshot_take(&w->f);
     pbuf st;
     /* A body that is not protobuf at all. */
     static const uint8_t junk[] = {0x0a, 0x7f, 0x01};
@@ -351,13 +305,13 @@ static void test_malformed_body_not_a_tx_body(void **state)
     size_t out_len = 0;
     assert_int_equal(mc_tx_sign(junk, sizeof junk, NULL, 0, &out, &out_len), MC_ERR_MALFORMED);
     assert_null(out);
-    assert_unchanged(&w->f, &before);
+    mc_fixture_assert_unchanged(&w->f, &before);
 }
 
 static void test_malformed_short_keys_and_no_kind(void **state)
 {
     world *w = *state;
-    snapshot before = take_snapshot(&w->f);
+    mc_fixture_snapshot before = mc_fixture_snapshot_take(&w->f);
     const uint8_t *alice = mc_keypair_public(w->alice), *bob = mc_keypair_public(w->bob);
     pbuf body, st;
 
@@ -410,13 +364,13 @@ static void test_malformed_short_keys_and_no_kind(void **state)
     pb_bytes(&body, 12, sl.data, sl.len);
     hand_signed(&st, body.data, body.len);
     assert_int_equal(decode_code(&st), MC_ERR_MALFORMED);
-    assert_unchanged(&w->f, &before);
+    mc_fixture_assert_unchanged(&w->f, &before);
 }
 
 static void test_malformed_signatures(void **state)
 {
     world *w = *state;
-    snapshot before = take_snapshot(&w->f);
+    mc_fixture_snapshot before = mc_fixture_snapshot_take(&w->f);
     mc_body b = pay_body(&w->f, w->alice, w->bob, 500);
     uint8_t *body = NULL;
     size_t body_len = 0;
@@ -473,7 +427,7 @@ static void test_malformed_signatures(void **state)
         mc_keypair_free(keys[i]);
     }
     free(body);
-    assert_unchanged(&w->f, &before);
+    mc_fixture_assert_unchanged(&w->f, &before);
 }
 
 /* Encode and sign a transfer alice -> bob: SignedTx bytes and where the body sits. */
@@ -500,7 +454,7 @@ static uint8_t *signed_transfer(world *w, size_t *len, size_t *body_offset)
 static void test_bad_signature(void **state)
 {
     world *w = *state;
-    snapshot before = take_snapshot(&w->f);
+    mc_fixture_snapshot before = mc_fixture_snapshot_take(&w->f);
     size_t len = 0, body_offset = 0;
     uint8_t *st = signed_transfer(w, &len, &body_offset);
     mc_tx *tx = NULL;
@@ -536,7 +490,7 @@ static void test_bad_signature(void **state)
     mc_tx_free(tx);
 
     free(st);
-    assert_unchanged(&w->f, &before);
+    mc_fixture_assert_unchanged(&w->f, &before);
 }
 
 static void test_not_verified(void **state)
@@ -583,7 +537,7 @@ static void test_expired(void **state)
     /* not_after == now is still in time. */
     b = pay_body(&w->f, w->alice, w->bob, 500);
     b.not_after = w->f.now;
-    EXPECT_APPLIED(&w->f, &b, (const mc_keypair *const *)&w->alice, 1);
+    MC_ASSERT_APPLIED_BY(&w->f, &b, (const mc_keypair *const *)&w->alice, 1);
     mc_fixture_assert_invariants(&w->f);
 }
 
@@ -644,7 +598,7 @@ static void test_amount_overflow(void **state)
     assert_int_equal(a.limits.max_balance, INT64_MAX);
 
     mc_body b = pay_body(f, sys, rich, INT64_MAX);
-    EXPECT_APPLIED(f, &b, stewards_of(f), f->quorum);
+    MC_ASSERT_APPLIED_BY(f, &b, stewards_of(f), f->quorum);
     assert_int_equal(mc_fixture_balance(f, mc_keypair_public(rich)), INT64_MAX);
 
     /* The payee's balance would overflow. */
@@ -653,7 +607,7 @@ static void test_amount_overflow(void **state)
     assert_memory_equal(r.account, mc_keypair_public(rich), MC_PUBLIC_KEY_BYTES);
     /* Take the SYSTEM account to INT64_MIN exactly, then one more unit. */
     b = pay_body(f, sys, w->alice, 1);
-    EXPECT_APPLIED(f, &b, stewards_of(f), f->quorum);
+    MC_ASSERT_APPLIED_BY(f, &b, stewards_of(f), f->quorum);
     assert_int_equal(mc_fixture_balance(f, mc_keypair_public(sys)), INT64_MIN);
     b = pay_body(f, sys, w->alice, 1);
     r = EXPECT_REFUSED(f, &b, stewards_of(f), f->quorum, MC_ERR_AMOUNT_OVERFLOW);
@@ -680,7 +634,7 @@ static void test_memo_too_long(void **state)
     b = pay_body(&w->f, w->alice, w->bob, 500);
     b.u.transfer.memo = (const uint8_t *)memo;
     b.u.transfer.memo_len = MC_MEMO_LEN_MAX;
-    EXPECT_APPLIED(&w->f, &b, (const mc_keypair *const *)&w->alice, 1);
+    MC_ASSERT_APPLIED_BY(&w->f, &b, (const mc_keypair *const *)&w->alice, 1);
     char euros[MC_MEMO_LEN_MAX + 1] = "";
     for (size_t i = 0; i < 46; i++) {
         strcat(euros, "\xe2\x82\xac"); /* 138 bytes */
@@ -802,7 +756,7 @@ static void test_exceeds_credit_limit(void **state)
                               "limit of -300.00 g");
     /* Exactly at the limit is accepted; one minor unit past is refused. */
     b = pay_body(f, w->alice, w->bob, 30000 - 1250);
-    EXPECT_APPLIED(f, &b, alice, 1);
+    MC_ASSERT_APPLIED_BY(f, &b, alice, 1);
     assert_int_equal(mc_fixture_balance(f, mc_keypair_public(w->alice)), -30000);
     b = pay_body(f, w->alice, w->bob, 1);
     r = EXPECT_REFUSED(f, &b, alice, 1, MC_ERR_EXCEEDS_CREDIT_LIMIT);
@@ -819,7 +773,7 @@ static void test_exceeds_ceiling(void **state)
     mc_keypair *carol = mc_fixture_open(f, "carol", MC_KIND_MEMBER, &small);
     const mc_keypair *const *alice = (const mc_keypair *const *)&w->alice;
     mc_body b = pay_body(f, w->alice, carol, 1000);
-    EXPECT_APPLIED(f, &b, alice, 1);
+    MC_ASSERT_APPLIED_BY(f, &b, alice, 1);
     b = pay_body(f, w->alice, carol, 1);
     mc_result r = EXPECT_REFUSED(f, &b, alice, 1, MC_ERR_EXCEEDS_CEILING);
     assert_string_equal(r.handle, "carol");
@@ -870,7 +824,7 @@ static void test_handle_invalid(void **state)
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         mc_keypair *k = new_key();
         mc_body b = open_body(&w->f, mc_keypair_public(k), good[i], MC_KIND_MEMBER);
-        EXPECT_APPLIED(&w->f, &b, stewards_of(&w->f), w->f.quorum);
+        MC_ASSERT_APPLIED_BY(&w->f, &b, stewards_of(&w->f), w->f.quorum);
         mc_keypair_free(k);
     }
     mc_keypair_free(kp);
@@ -941,7 +895,7 @@ static void test_quorum_not_met(void **state)
     /* Any two of the three stewards will do. */
     const mc_keypair *two[] = {f->stewards[2], f->stewards[0]};
     b = open_body(f, mc_keypair_public(kp), "carol", MC_KIND_MEMBER);
-    EXPECT_APPLIED(f, &b, two, 2);
+    MC_ASSERT_APPLIED_BY(f, &b, two, 2);
     mc_keypair_free(kp);
     mc_fixture_assert_invariants(f);
 }
@@ -964,7 +918,7 @@ static void test_limits_invalid(void **state)
     }
     /* 0..0 is valid. */
     mc_body b = limits_body(f, mc_keypair_public(w->alice), 0, 0);
-    EXPECT_APPLIED(f, &b, stewards_of(f), f->quorum);
+    MC_ASSERT_APPLIED_BY(f, &b, stewards_of(f), f->quorum);
     mc_keypair_free(kp);
     mc_fixture_assert_invariants(f);
 }
@@ -1228,17 +1182,17 @@ static void test_duplicate(void **state)
     MC_ASSERT_RESULT(r, MC_ERR_OK);
     assert_false(r.duplicate);
     uint64_t h = r.height;
-    assert_int_equal(h, height_of(f));
+    assert_int_equal(h, mc_fixture_height(f));
 
     /* Again, later (past its expiry: the duplicate check comes first). */
-    snapshot before = take_snapshot(f);
+    mc_fixture_snapshot before = mc_fixture_snapshot_take(f);
     f->now += 3600;
     assert_int_equal(mc_ledger_apply(f->ledger, tx, f->now, &again), MC_ERR_OK);
     MC_ASSERT_RESULT(again, MC_ERR_OK);
     assert_true(again.duplicate);
     assert_int_equal(again.height, h);
     assert_memory_equal(again.tx_id, r.tx_id, MC_TX_ID_BYTES);
-    assert_unchanged(f, &before);
+    mc_fixture_assert_unchanged(f, &before);
     /* A fresh decode of the same bytes, after a reopen: same answer. */
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -1252,7 +1206,7 @@ static void test_duplicate(void **state)
     MC_ASSERT_RESULT(again, MC_ERR_OK);
     assert_true(again.duplicate);
     assert_int_equal(again.height, h);
-    assert_unchanged(f, &before);
+    mc_fixture_assert_unchanged(f, &before);
 
     /* Inside one batch: the second copy is a duplicate of the first. */
     b = pay_body(f, w->alice, w->bob, 300);
@@ -1269,7 +1223,7 @@ static void test_duplicate(void **state)
     MC_ASSERT_RESULT(results[2], MC_ERR_OK);
     assert_true(results[2].duplicate);
     assert_int_equal(results[2].height, h);
-    assert_int_equal(height_of(f), h + 1);
+    assert_int_equal(mc_fixture_height(f), h + 1);
     assert_int_equal(mc_fixture_balance(f, mc_keypair_public(w->alice)), -1000);
     assert_int_equal(mc_fixture_balance(f, mc_keypair_public(w->bob)), 1000);
     uint64_t found = 0;
@@ -1290,7 +1244,7 @@ static void test_refusal_not_remembered(void **state)
     uint64_t h = 0;
     assert_int_equal(mc_ledger_find_tx(f->ledger, mc_tx_id_of(tx), &h), MC_ERR_NOT_FOUND);
     mc_body l = limits_body(f, mc_keypair_public(w->alice), -50000, 300000);
-    EXPECT_APPLIED(f, &l, stewards_of(f), f->quorum);
+    MC_ASSERT_APPLIED_BY(f, &l, stewards_of(f), f->quorum);
     /* The same transaction, once refused, applies when the rule allows it. */
     mc_result r;
     assert_int_equal(mc_ledger_apply(f->ledger, tx, f->now, &r), MC_ERR_OK);
@@ -1308,7 +1262,7 @@ static void test_open_joined(void **state)
     mc_keypair *carol = new_key();
     const mc_keypair *keys[] = {f->stewards[0], carol};
     mc_body b = open_body(f, mc_keypair_public(carol), "carol", MC_KIND_BUSINESS);
-    mc_result r = EXPECT_APPLIED(f, &b, keys, 2);
+    mc_result r = MC_ASSERT_APPLIED_BY(f, &b, keys, 2);
     mc_account a = account_of(f, carol);
     assert_true(a.joined);
     assert_string_equal(a.handle, "carol");
@@ -1328,7 +1282,7 @@ static void test_open_joined(void **state)
     mc_keypair *dave = new_key();
     const mc_keypair *first[] = {dave, f->stewards[0]};
     b = open_body(f, mc_keypair_public(dave), "dave", MC_KIND_MEMBER);
-    EXPECT_APPLIED(f, &b, first, 2);
+    MC_ASSERT_APPLIED_BY(f, &b, first, 2);
     assert_true(account_of(f, dave).joined);
     mc_keypair_free(carol);
     mc_keypair_free(dave);
@@ -1342,7 +1296,7 @@ static void test_system_payer_needs_quorum(void **state)
     mc_keypair *sys = new_key();
     const mc_keypair *open_keys[] = {f->stewards[0], f->stewards[1]};
     mc_body b = open_body(f, mc_keypair_public(sys), "community", MC_KIND_SYSTEM);
-    EXPECT_APPLIED(f, &b, open_keys, 2);
+    MC_ASSERT_APPLIED_BY(f, &b, open_keys, 2);
 
     b = pay_body(f, sys, w->alice, 5000);
     EXPECT_REFUSED(f, &b, (const mc_keypair *const *)&sys, 1, MC_ERR_NOT_A_STEWARD);
@@ -1350,7 +1304,7 @@ static void test_system_payer_needs_quorum(void **state)
     const mc_keypair *with_own[] = {f->stewards[0], f->stewards[1], sys};
     EXPECT_REFUSED(f, &b, with_own, 3, MC_ERR_NOT_A_STEWARD);
     const mc_keypair *quorum[] = {f->stewards[1], f->stewards[2]};
-    EXPECT_APPLIED(f, &b, quorum, 2);
+    MC_ASSERT_APPLIED_BY(f, &b, quorum, 2);
     assert_int_equal(mc_fixture_balance(f, mc_keypair_public(sys)), -5000);
     assert_int_equal(mc_fixture_balance(f, mc_keypair_public(w->alice)), 5000);
     /* Paying into the SYSTEM account is an ordinary transfer (a write-off). */
@@ -1368,9 +1322,9 @@ static void test_limit_lowered_below_balance(void **state)
     const uint8_t *alice = mc_keypair_public(w->alice), *bob = mc_keypair_public(w->bob);
     MC_ASSERT_RESULT(mc_fixture_pay(f, w->alice, bob, 20000, NULL), MC_ERR_OK);
     mc_body b = limits_body(f, alice, -10000, 300000);
-    EXPECT_APPLIED(f, &b, stewards_of(f), f->quorum);
+    MC_ASSERT_APPLIED_BY(f, &b, stewards_of(f), f->quorum);
     b = limits_body(f, bob, -30000, 10000);
-    EXPECT_APPLIED(f, &b, stewards_of(f), f->quorum);
+    MC_ASSERT_APPLIED_BY(f, &b, stewards_of(f), f->quorum);
     /* Nothing moved, and the store is consistent. */
     assert_int_equal(mc_fixture_balance(f, alice), -20000);
     assert_int_equal(mc_fixture_balance(f, bob), 20000);
@@ -1407,7 +1361,7 @@ static void test_freeze_unfreeze(void **state)
     EXPECT_REFUSED(f, &b, (const mc_keypair *const *)&w->bob, 1, MC_ERR_PAYEE_FROZEN);
     /* A frozen account's limits may still change. */
     b = limits_body(f, alice, -20000, 20000);
-    EXPECT_APPLIED(f, &b, stewards_of(f), f->quorum);
+    MC_ASSERT_APPLIED_BY(f, &b, stewards_of(f), f->quorum);
     set_status(f, w->alice, MC_STATUS_ACTIVE);
     MC_ASSERT_RESULT(mc_fixture_pay(f, w->alice, bob, 100, NULL), MC_ERR_OK);
     MC_ASSERT_RESULT(mc_fixture_pay(f, w->bob, alice, 300, NULL), MC_ERR_OK);
@@ -1449,7 +1403,7 @@ static void test_batch_mixed(void **state)
     const mc_keypair *const *alice = (const mc_keypair *const *)&w->alice;
     const mc_keypair *const *bob = (const mc_keypair *const *)&w->bob;
     mc_keypair *carol = new_key();
-    uint64_t h = height_of(f);
+    uint64_t h = mc_fixture_height(f);
 
     mc_body bodies[7];
     const mc_keypair *const *signers[7];
@@ -1492,7 +1446,7 @@ static void test_batch_mixed(void **state)
             assert_int_equal(results[i].height, 0);
         }
     }
-    assert_int_equal(height_of(f), h + 5);
+    assert_int_equal(mc_fixture_height(f), h + 5);
     assert_int_equal(mc_fixture_balance(f, mc_keypair_public(w->alice)), -30000);
     assert_int_equal(mc_fixture_balance(f, mc_keypair_public(w->bob)), 30000 - 700);
     assert_int_equal(mc_fixture_balance(f, mc_keypair_public(carol)), 700);

@@ -29,13 +29,6 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static uint64_t height_of(mc_fixture *f)
-{
-    uint64_t h = 0;
-    assert_int_equal(mc_ledger_height(f->ledger, &h), MC_ERR_OK);
-    return h;
-}
-
 static mc_ledger_info info_of(mc_fixture *f)
 {
     mc_ledger_info info;
@@ -298,7 +291,7 @@ static void test_reopen_intact(void **state)
 
     /* The reopened ledger goes on from where it was. */
     MC_ASSERT_RESULT(mc_fixture_pay(&f, m[0], mc_keypair_public(m[1]), 5, NULL), MC_ERR_OK);
-    assert_int_equal(height_of(&f), info_before.height + 1);
+    assert_int_equal(mc_fixture_height(&f), info_before.height + 1);
     mc_fixture_assert_invariants(&f);
 
     free(genesis_before);
@@ -313,7 +306,7 @@ static void test_create_on_existing_ledger(void **state)
     mc_fixture f;
     mc_fixture_setup(&f, 1, 1, NULL);
     mc_keypair *a = mc_fixture_open(&f, "alice", MC_KIND_MEMBER, NULL);
-    uint64_t h = height_of(&f);
+    uint64_t h = mc_fixture_height(&f);
     mc_ledger_close(f.ledger);
     f.ledger = NULL;
 
@@ -651,7 +644,7 @@ static void test_map_growth(void **state)
             txs[i] = transfer_tx(&f, m[count % GROW_MEMBERS], m[(count + 1) % GROW_MEMBERS],
                                  (int64_t)(count % 7 + 1), memo);
         }
-        uint64_t h = height_of(&f);
+        uint64_t h = mc_fixture_height(&f);
         assert_int_equal(mc_ledger_apply_batch(f.ledger, txs, GROW_BATCH, f.now, results),
                          MC_ERR_OK);
         for (size_t i = 0; i < GROW_BATCH; i++) {
@@ -671,12 +664,12 @@ static void test_map_growth(void **state)
     assert_int_equal(pthread_join(thread, NULL), 0);
     assert_int_equal(atomic_load(&rd.failures), 0);
     assert_true(atomic_load(&rd.rounds) > 0);
-    assert_int_equal(height_of(&f), GROW_MEMBERS + GROW_BATCH * GROW_BATCHES);
+    assert_int_equal(mc_fixture_height(&f), GROW_MEMBERS + GROW_BATCH * GROW_BATCHES);
     mc_fixture_assert_invariants(&f);
 
     /* Reopened with the same small initial size: all there, and it grows again. */
     mc_fixture_reopen(&f);
-    assert_int_equal(height_of(&f), GROW_MEMBERS + GROW_BATCH * GROW_BATCHES);
+    assert_int_equal(mc_fixture_height(&f), GROW_MEMBERS + GROW_BATCH * GROW_BATCHES);
     mc_fixture_assert_invariants(&f);
     for (size_t i = 0; i < GROW_BATCH; i++, count++) {
         txs[i] = transfer_tx(&f, m[count % GROW_MEMBERS], m[(count + 1) % GROW_MEMBERS], 1, memo);
@@ -719,7 +712,7 @@ static void test_map_size_max(void **state)
         }
         uint8_t digest[MC_HASH_BYTES], after[MC_HASH_BYTES];
         mc_fixture_state_digest(&f, digest);
-        uint64_t h = height_of(&f);
+        uint64_t h = mc_fixture_height(&f);
         rc = mc_ledger_apply_batch(f.ledger, txs, FULL_BATCH, f.now, results);
         if (rc == MC_ERR_OK) {
             free_txs(txs, FULL_BATCH);
@@ -732,7 +725,7 @@ static void test_map_size_max(void **state)
             assert_false(results[i].duplicate);
             assert_memory_equal(results[i].tx_id, mc_tx_id_of(txs[i]), MC_TX_ID_BYTES);
         }
-        assert_int_equal(height_of(&f), h);
+        assert_int_equal(mc_fixture_height(&f), h);
         mc_fixture_state_digest(&f, after);
         assert_memory_equal(after, digest, MC_HASH_BYTES);
         assert_true(strlen(mc_ledger_last_error(f.ledger)) > 0);
@@ -746,14 +739,14 @@ static void test_map_size_max(void **state)
     mc_fixture_assert_invariants(&f);
 
     /* The same batch, once the bound is raised, applies. */
-    uint64_t h = height_of(&f);
+    uint64_t h = mc_fixture_height(&f);
     f.opts.map_size_max = 0;
     mc_fixture_reopen(&f);
     assert_int_equal(mc_ledger_apply_batch(f.ledger, txs, FULL_BATCH, f.now, results), MC_ERR_OK);
     for (size_t i = 0; i < FULL_BATCH; i++) {
         MC_ASSERT_RESULT(results[i], MC_ERR_OK);
     }
-    assert_int_equal(height_of(&f), h + FULL_BATCH);
+    assert_int_equal(mc_fixture_height(&f), h + FULL_BATCH);
     assert_true(info_of(&f).map_size > FULL_MAP);
     mc_fixture_assert_invariants(&f);
     free_txs(txs, FULL_BATCH);
@@ -792,7 +785,7 @@ static void test_history_paging(void **state)
     static history all, page;
     history_of(&f, alice, 0, 0, &all);
     assert_int_equal(all.n, alice_items);
-    assert_int_equal(all.items[0].height, height_of(&f));
+    assert_int_equal(all.items[0].height, mc_fixture_height(&f));
     assert_int_equal(all.items[0].delta, 0);
     assert_int_equal(all.items[0].balance_after, mc_fixture_balance(&f, alice));
     mc_account acc;
@@ -981,7 +974,7 @@ static void test_log_entries_and_roots(void **state)
         }
         free_txs(txs, 5);
     }
-    assert_int_equal(height_of(&f), n);
+    assert_int_equal(mc_fixture_height(&f), n);
 
     static uint8_t leaves[LOG_TXS_MAX][MC_HASH_BYTES];
     for (uint64_t h = 1; h <= n; h++) {
@@ -1115,7 +1108,7 @@ static void test_batch_bounds(void **state)
     mc_fixture_state_digest(&f, after);
     assert_memory_equal(after, digest, MC_HASH_BYTES);
     /* MC_BATCH_MAX copies of one tx: applied once, the rest duplicates. */
-    uint64_t h = height_of(&f);
+    uint64_t h = mc_fixture_height(&f);
     assert_int_equal(mc_ledger_apply_batch(f.ledger, txs, MC_BATCH_MAX, f.now, results), MC_ERR_OK);
     MC_ASSERT_RESULT(results[0], MC_ERR_OK);
     assert_false(results[0].duplicate);
@@ -1124,7 +1117,7 @@ static void test_batch_bounds(void **state)
         assert_true(results[i].duplicate);
         assert_int_equal(results[i].height, h + 1);
     }
-    assert_int_equal(height_of(&f), h + 1);
+    assert_int_equal(mc_fixture_height(&f), h + 1);
     mc_fixture_assert_invariants(&f);
     mc_tx_free(tx);
     free(txs);
@@ -1151,7 +1144,7 @@ static void test_durable(void **state)
     mc_fixture_reopen(&f);
     mc_fixture_state_digest(&f, after);
     assert_memory_equal(after, digest, MC_HASH_BYTES);
-    assert_int_equal(height_of(&f), 4);
+    assert_int_equal(mc_fixture_height(&f), 4);
     assert_int_equal(mc_fixture_balance(&f, mc_keypair_public(a)), -1000);
     assert_int_equal(mc_fixture_balance(&f, mc_keypair_public(b)), 1000);
     /* Opened without options (NULL): durable by default. */
@@ -1216,7 +1209,7 @@ static void test_deferred_meta_sync(void **state)
     states s5 = states_of(&f);
     assert_int_equal(s5.committed, s4.committed);
     assert_int_equal(s5.durable, s4.committed);
-    assert_int_equal(height_of(&f), 3);
+    assert_int_equal(mc_fixture_height(&f), 3);
     assert_int_equal(mc_fixture_balance(&f, mc_keypair_public(b)), 700);
     mc_fixture_assert_invariants(&f);
     mc_keypair_free(a);

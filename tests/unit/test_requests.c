@@ -74,10 +74,7 @@ static void ask(world *w, int64_t amount, uint8_t id[MC_TX_ID_BYTES])
 static mc_body pay_body(world *w, const mc_keypair *payer, const mc_keypair *payee, int64_t amount,
                         const uint8_t *request_id)
 {
-    mc_body b = mc_fixture_body(&w->f, MC_TX_TRANSFER);
-    memcpy(b.u.transfer.payer, pk(payer), MC_PUBLIC_KEY_BYTES);
-    memcpy(b.u.transfer.payee, pk(payee), MC_PUBLIC_KEY_BYTES);
-    b.u.transfer.amount = amount;
+    mc_body b = mc_fixture_transfer_body(&w->f, payer, payee, amount);
     if (request_id != NULL) {
         b.u.transfer.has_request = true;
         memcpy(b.u.transfer.request_id, request_id, MC_TX_ID_BYTES);
