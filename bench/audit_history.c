@@ -61,37 +61,6 @@ static mc_body new_body(const history_state *st, mc_tx_kind kind, uint64_t nonce
     return b;
 }
 
-/* Sign, decode and verify `body`; the SignedTx bytes into *bytes_out when
- * not NULL (the caller frees them). */
-static mc_tx *sign_decode(const mc_body *body, const mc_keypair *signer, uint8_t **bytes_out,
-                          size_t *len_out)
-{
-    uint8_t *body_bytes = NULL, *bytes = NULL;
-    size_t body_len = 0, len = 0;
-    mc_tx *tx = NULL;
-    int rc = mc_body_encode(body, &body_bytes, &body_len);
-    if (rc == MC_ERR_OK) {
-        rc = mc_tx_sign(body_bytes, body_len, &signer, 1, &bytes, &len);
-    }
-    if (rc == MC_ERR_OK) {
-        rc = mc_tx_decode(bytes, len, &tx);
-    }
-    if (rc == MC_ERR_OK) {
-        rc = mc_tx_verify(tx);
-    }
-    if (rc != MC_ERR_OK) {
-        mc__bench_die("signing a transaction", rc);
-    }
-    free(body_bytes);
-    if (bytes_out != NULL) {
-        *bytes_out = bytes;
-        *len_out = len;
-    } else {
-        free(bytes);
-    }
-    return tx;
-}
-
 /* Apply txs[0..n) and free them; every one must be applied. */
 static void apply_or_die(history_state *st, mc_ledger *ledger, mc_tx **txs, size_t n)
 {
@@ -156,7 +125,7 @@ static void open_accounts(history_state *st, mc_ledger *ledger)
         b.u.open_account.kind = MC_KIND_MEMBER;
         b.u.open_account.has_limits = true;
         b.u.open_account.limits = (mc_limits){-HISTORY_LIMIT, HISTORY_LIMIT};
-        st->chunk[pending++] = sign_decode(&b, st->steward, NULL, NULL);
+        st->chunk[pending++] = mc__bench_sign_decode(&b, st->steward, NULL, NULL);
         if (pending == HISTORY_BATCH || i + 1 == k) {
             apply_or_die(st, ledger, st->chunk, pending);
             pending = 0;
@@ -180,8 +149,8 @@ static void *sign_main(void *arg)
         b.u.transfer.amount = 1 + (int64_t)(mc__bench_rng_next(&rng) % HISTORY_AMOUNT_MAX);
         bool probe = i < MC_BENCH_PROBE_TXS_MAX;
         st->chunk[i - job->chunk_first] =
-            sign_decode(&b, st->keys[payer], probe ? &st->h->probe_tx[i] : NULL,
-                        probe ? &st->h->probe_len[i] : NULL);
+            mc__bench_sign_decode(&b, st->keys[payer], probe ? &st->h->probe_tx[i] : NULL,
+                                  probe ? &st->h->probe_len[i] : NULL);
     }
     return NULL;
 }

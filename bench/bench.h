@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mc/crypto.h"
+#include "mc/tx.h"
+
 #define MC_BENCH_PATH_MAX 4096u
 #define MC_BENCH_TMPDIRS_MAX 4u    /* temporary directories alive at once */
 #define MC_BENCH_THREADS_MAX 256u  /* threads of any one phase */
@@ -28,6 +31,12 @@ uint64_t mc__bench_rng_next(uint64_t *state);
  * (which stops a node started by the bench and removes the temporary
  * directories). */
 _Noreturn void mc__bench_die(const char *what, int rc);
+
+/* Sign `body` with `signer` alone, then decode and verify it as the ledger
+ * will; dies on any failure. The SignedTx bytes go to *bytes_out when not
+ * NULL (the caller frees them). */
+mc_tx *mc__bench_sign_decode(const mc_body *body, const mc_keypair *signer, uint8_t **bytes_out,
+                             size_t *len_out);
 
 /* calloc that dies when out of memory. */
 void *mc__bench_xcalloc(size_t n, size_t size);

@@ -17,6 +17,7 @@
 
 #include "bench.h"
 #include "mc/error.h"
+#include "mc/tx.h"
 
 #define BENCH_RMTREE_FDS 16
 
@@ -223,4 +224,33 @@ void mc__bench_signals_unblock(void)
     sigset_t set;
     bench_signal_set(&set);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+mc_tx *mc__bench_sign_decode(const mc_body *body, const mc_keypair *signer, uint8_t **bytes_out,
+                             size_t *len_out)
+{
+    uint8_t *body_bytes = NULL, *bytes = NULL;
+    size_t body_len = 0, len = 0;
+    mc_tx *tx = NULL;
+    int rc = mc_body_encode(body, &body_bytes, &body_len);
+    if (rc == MC_ERR_OK) {
+        rc = mc_tx_sign(body_bytes, body_len, &signer, 1, &bytes, &len);
+    }
+    if (rc == MC_ERR_OK) {
+        rc = mc_tx_decode(bytes, len, &tx);
+    }
+    if (rc == MC_ERR_OK) {
+        rc = mc_tx_verify(tx);
+    }
+    if (rc != MC_ERR_OK) {
+        mc__bench_die("signing a transaction", rc);
+    }
+    free(body_bytes);
+    if (bytes_out != NULL) {
+        *bytes_out = bytes;
+        *len_out = len;
+    } else {
+        free(bytes);
+    }
+    return tx;
 }

@@ -271,37 +271,6 @@ static mc_ledger *create_ledger(bench_data *data, const char *dir)
     return ledger;
 }
 
-static mc_tx *sign_and_decode(const mc_body *body, const mc_keypair *signer, uint8_t **bytes_out,
-                              size_t *len_out)
-{
-    uint8_t *body_bytes = NULL;
-    size_t body_len = 0;
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    mc_tx *tx = NULL;
-    int rc = mc_body_encode(body, &body_bytes, &body_len);
-    if (rc == MC_ERR_OK) {
-        rc = mc_tx_sign(body_bytes, body_len, &signer, 1, &bytes, &len);
-    }
-    if (rc == MC_ERR_OK) {
-        rc = mc_tx_decode(bytes, len, &tx);
-    }
-    if (rc == MC_ERR_OK) {
-        rc = mc_tx_verify(tx);
-    }
-    if (rc != MC_ERR_OK) {
-        mc__bench_die("signing a transaction", rc);
-    }
-    free(body_bytes);
-    if (bytes_out != NULL) {
-        *bytes_out = bytes;
-        *len_out = len;
-    } else {
-        free(bytes);
-    }
-    return tx;
-}
-
 static mc_body new_body(const bench_data *data, mc_tx_kind kind, uint64_t nonce)
 {
     mc_body b;
@@ -335,7 +304,7 @@ static void prepare_accounts(const bench_config *cfg, bench_data *data, mc_ledge
         b.u.open_account.has_limits = true;
         b.u.open_account.limits.min_balance = -BENCH_LIMIT;
         b.u.open_account.limits.max_balance = BENCH_LIMIT;
-        data->batch[pending++] = sign_and_decode(&b, data->steward, NULL, NULL);
+        data->batch[pending++] = mc__bench_sign_decode(&b, data->steward, NULL, NULL);
         if (pending == MC_BATCH_MAX || i + 1 == cfg->accounts) {
             apply_or_die(ledger, data->batch, pending, data->results, "opening accounts");
             for (size_t j = 0; j < pending; j++) {
@@ -363,7 +332,7 @@ static void prepare_transfers(const bench_config *cfg, bench_data *data)
         memcpy(b.u.transfer.payee, mc_keypair_public(data->keys[payee]), MC_PUBLIC_KEY_BYTES);
         b.u.transfer.amount = 1 + (int64_t)(mc__bench_rng_next(&rng) % BENCH_AMOUNT_MAX);
         data->verified[i] =
-            sign_and_decode(&b, data->keys[payer], &data->signed_tx[i], &data->signed_len[i]);
+            mc__bench_sign_decode(&b, data->keys[payer], &data->signed_tx[i], &data->signed_len[i]);
     }
 }
 
