@@ -442,9 +442,7 @@ static int match_one(mcw_ctx *ctx, const mc_client_contribution *c, void *arg)
 {
     (void)ctx;
     prefix_match *m = arg;
-    char hex[2 * MC_TX_ID_BYTES + 1];
-    mcw_hex(c->contribution.id, MC_TX_ID_BYTES, hex);
-    if (strncmp(hex, m->prefix, strlen(m->prefix)) == 0) {
+    if (mcw_id_has_prefix(c->contribution.id, m->prefix)) {
         m->found = *c;
         m->count++;
     }

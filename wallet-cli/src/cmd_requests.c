@@ -160,9 +160,7 @@ static int match_one(mcw_ctx *ctx, const mc_client_request *q, void *arg)
 {
     (void)ctx;
     prefix_match *m = arg;
-    char hex[2 * MC_TX_ID_BYTES + 1];
-    mcw_hex(q->request.id, MC_TX_ID_BYTES, hex);
-    if (strncmp(hex, m->prefix, strlen(m->prefix)) == 0) {
+    if (mcw_id_has_prefix(q->request.id, m->prefix)) {
         m->found = *q;
         m->count++;
     }

@@ -128,6 +128,13 @@ void mcw_hex(const uint8_t *data, size_t len, char *out)
     mc_hex_encode(data, len, out);
 }
 
+bool mcw_id_has_prefix(const uint8_t *id, const char *prefix)
+{
+    char hex[2 * MC_TX_ID_BYTES + 1];
+    mc_hex_encode(id, MC_TX_ID_BYTES, hex);
+    return strncmp(hex, prefix, strlen(prefix)) == 0;
+}
+
 json_t *mcw_hex_json(const uint8_t *data, size_t len)
 {
     char hex[2 * 64 + 1];

@@ -111,6 +111,8 @@ mcw_amount mcw_amount_text(const mcw_ctx *ctx, int64_t amount);
 json_t *mcw_amount_json(const mcw_ctx *ctx, int64_t amount);
 json_t *mcw_hex_json(const uint8_t *data, size_t len);
 void mcw_hex(const uint8_t *data, size_t len, char *out); /* 2*len+1 bytes */
+/* Whether the id (MC_TX_ID_BYTES) in lowercase hex starts with `prefix`. */
+bool mcw_id_has_prefix(const uint8_t *id, const char *prefix);
 /* "2026-11-24 10:11" (UTC) */
 void mcw_time_text(int64_t unix_seconds, char *out, size_t len);
 
